@@ -1,0 +1,102 @@
+"""Turn the SERVER given on a command line into a server target."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+
+from mcpctl.errors import UsageError
+from mcpctl.mcp.client import HttpTarget, ServerTarget, StdioTarget
+from mcpctl.mcp.jsonrpc import JSONValue
+
+
+def parse_headers(values: Sequence[str]) -> dict[str, str]:
+    """``Name: value`` strings to a dict; a malformed one is a usage error."""
+    headers: dict[str, str] = {}
+    for raw in values:
+        name, sep, value = raw.partition(":")
+        if not sep or not name.strip():
+            raise UsageError(f"--header {raw!r}: expected 'Name: value'")
+        headers[name.strip()] = value.strip()
+    return headers
+
+
+def parse_env(values: Sequence[str]) -> dict[str, str]:
+    env: dict[str, str] = {}
+    for raw in values:
+        name, sep, value = raw.partition("=")
+        if not sep or not name:
+            raise UsageError(f"--env {raw!r}: expected NAME=value")
+        env[name] = value
+    return env
+
+
+def resolve_target(
+    *,
+    server: str | None,
+    command: Sequence[str],
+    headers: Sequence[str],
+    transport: str,
+    env: Sequence[str],
+    servers_file: str | None,
+) -> ServerTarget:
+    """A URL, a ``-- COMMAND`` or a name from a Servers spec, as a target."""
+    if transport not in ("auto", "streamable", "sse"):
+        raise UsageError(f"--transport {transport!r}: expected auto, streamable or sse")
+    if command:
+        if server is not None:
+            raise UsageError(f"give either SERVER ({server!r}) or a command after --, not both")
+        return StdioTarget(command=tuple(command), env=parse_env(env))
+    if server is None:
+        raise UsageError("no server given: pass a URL, a Servers name, or a command after --")
+    if server.startswith(("http://", "https://")):
+        bearer = os.environ.get("MCPCTL_BEARER_TOKEN") or None
+        kind = (
+            transport
+            if transport != "auto"
+            else ("sse" if server.rstrip("/").endswith("/sse") else "streamable")
+        )
+        return HttpTarget(
+            url=server,
+            headers=parse_headers(headers),
+            bearer_token=bearer,
+            transport="sse" if kind == "sse" else "streamable",
+        )
+    if servers_file is None:
+        raise UsageError(
+            f"SERVER {server!r} is not a URL: give an http(s):// URL, a command after --, "
+            "or a Servers spec with --servers FILE"
+        )
+    from mcpctl.cli.servers_file import lookup
+
+    return lookup(servers_file, server)
+
+
+def coerce_arguments(words: Sequence[str], schema: JSONValue) -> dict[str, JSONValue]:
+    """``key=value`` words to tool arguments, typed by the tool's input schema where it says."""
+    import orjson
+
+    props = schema.get("properties") if isinstance(schema, dict) else None
+    args: dict[str, JSONValue] = {}
+    for word in words:
+        key, sep, value = word.partition("=")
+        if not sep or not key:
+            raise UsageError(f"argument {word!r}: expected key=value")
+        declared = props.get(key, {}).get("type") if isinstance(props, dict) else None
+        if declared == "string":
+            args[key] = value
+            continue
+        try:
+            args[key] = orjson.loads(value)
+        except orjson.JSONDecodeError:
+            if declared not in (None, "string") and not (isinstance(declared, list) and "string" in declared):
+                raise UsageError(
+                    f"argument {key}={value!r}: the tool expects {declared}, not a string"
+                ) from None
+            args[key] = value
+    return args
+
+
+def eprint(*parts: object) -> None:
+    print(*parts, file=sys.stderr)

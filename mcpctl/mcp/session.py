@@ -1,0 +1,424 @@
+"""The client session: requests matched to answers, notifications, server-initiated requests.
+
+One reader task (:meth:`ClientSession.run_reader`) routes every incoming message: answers to
+their waiting request (a ``trio.Event`` for :meth:`~ClientSession.request`, or a callback for
+the pipelined :meth:`~ClientSession.request_nowait` used by load generation), progress to the
+caller's callback, server requests to a canned answer. A failure the transport reports for
+one request fails that request; a connection failure fails them all. Nothing a server sends
+can crash the reader: it becomes a typed error on the requests it concerns.
+
+Era handling (the envelope, negotiation) lives in :mod:`mcpctl.mcp.negotiate`; the MCP
+methods as typed calls in :mod:`mcpctl.mcp.client`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import trio
+
+from mcpctl.errors import McpctlError, ProtocolError, RequestTimeout, RpcError, ServerError, TransportError
+from mcpctl.mcp import jsonrpc
+from mcpctl.mcp.jsonrpc import JSONValue, Message, RequestId
+from mcpctl.mcp.protocol import (
+    CLIENT_CAPABILITIES_META,
+    CLIENT_INFO_META,
+    LOG_LEVEL_META,
+    NEVER_CANCELLED,
+    PROTOCOL_VERSION_META,
+)
+from mcpctl.mcp.results import Progress
+from mcpctl.mcp.transports.base import Era, Failed, Transport
+
+ProgressCallback = Callable[[Progress], None]
+NotificationCallback = Callable[[Message], None]
+
+
+class Reply:
+    """One answer: ``result`` or ``error`` (a JSON-RPC error or a transport failure), with timing."""
+
+    __slots__ = ("error", "method", "received_ns", "request_id", "result", "sent_ns")
+
+    def __init__(self, request_id: RequestId, method: str, sent_ns: int) -> None:
+        self.request_id = request_id
+        self.method = method
+        self.sent_ns = sent_ns
+        self.received_ns = 0
+        self.result: Message | None = None
+        self.error: McpctlError | None = None
+
+    @property
+    def latency_ms(self) -> float:
+        return (self.received_ns - self.sent_ns) / 1e6
+
+    def unwrap(self) -> Message:
+        """The result, or raise the error."""
+        if self.error is not None:
+            raise self.error
+        assert self.result is not None
+        return self.result
+
+
+ReplyCallback = Callable[[Reply], None]
+
+
+class _Pending:
+    __slots__ = ("done", "event", "on_progress", "reply")
+
+    def __init__(
+        self, reply: Reply, done: ReplyCallback | None, on_progress: ProgressCallback | None
+    ) -> None:
+        self.reply = reply
+        self.done = done
+        self.event: trio.Event | None = None if done is not None else trio.Event()
+        self.on_progress = on_progress
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ClientOptions:
+    """What the client says about itself and how it answers server-initiated requests."""
+
+    client_name: str = "mcpctl"
+    client_version: str = "0"
+    roots: tuple[Message, ...] = ()
+    """Answered to ``roots/list``: ``{"uri": "file:///...", "name": ...}`` objects."""
+    sampling_reply: Message | None = None
+    """A canned ``sampling/createMessage`` result; without it sampling is refused (and not declared)."""
+    elicitation_reply: Message | None = None
+    """A canned ``elicitation/create`` result; without it elicitation is refused (and not declared)."""
+    log_level: str | None = None
+    """Modern era: the per-request log opt-in; handshake era: sent with ``logging/setLevel``."""
+    timeout: float = 60.0
+    """Default per-request timeout in seconds."""
+    keep_notifications: int = 1000
+    extra_capabilities: Message = field(default_factory=dict)
+
+    def capabilities(self) -> Message:
+        caps: Message = {"roots": {"listChanged": True}}
+        if self.sampling_reply is not None:
+            caps["sampling"] = {}
+        if self.elicitation_reply is not None:
+            caps["elicitation"] = {"form": {}}
+        caps.update(self.extra_capabilities)
+        return caps
+
+    def client_info(self) -> Message:
+        return {"name": self.client_name, "version": self.client_version}
+
+
+class ClientSession:
+    """A JSON-RPC peer over one :class:`~mcpctl.mcp.transports.base.Transport`."""
+
+    def __init__(self, transport: Transport, options: ClientOptions | None = None) -> None:
+        self.transport = transport
+        self.options = options or ClientOptions()
+        self.notifications: deque[Message] = deque(maxlen=self.options.keep_notifications)
+        self.protocol_errors: deque[ServerError] = deque(maxlen=100)
+        self.server_requests: deque[Message] = deque(maxlen=100)
+        self.on_notification: NotificationCallback | None = None
+        self._pending: dict[RequestId, _Pending] = {}
+        self._progress: dict[RequestId, _Pending] = {}
+        self._next_id = 0
+        self._outbox: list[Message] = []
+        self._closed: ServerError | None = None
+        self._envelope: Message | None = None
+        self.era: Era = "handshake"
+        self.protocol_version: str | None = None
+
+    # -- era --------------------------------------------------------------------------------
+    def adopt(self, *, protocol_version: str, era: Era) -> None:
+        """Use ``protocol_version`` from now on: stamp the modern envelope, tell the transport."""
+        self.protocol_version = protocol_version
+        self.era = era
+        if era == "modern":
+            self._envelope = self.envelope(protocol_version)
+        else:
+            self._envelope = None
+        self.transport.negotiated(protocol_version=protocol_version, era=era)
+
+    def envelope(self, protocol_version: str) -> Message:
+        """The modern per-request ``_meta`` keys at ``protocol_version``."""
+        env: Message = {
+            PROTOCOL_VERSION_META: protocol_version,
+            CLIENT_INFO_META: self.options.client_info(),
+            CLIENT_CAPABILITIES_META: self.options.capabilities(),
+        }
+        if self.options.log_level is not None:
+            env[LOG_LEVEL_META] = self.options.log_level
+        return env
+
+    # -- requests ---------------------------------------------------------------------------
+    def _build(self, method: str, params: Message | None, progress: bool) -> tuple[RequestId, Message]:
+        self._next_id += 1
+        request_id = self._next_id
+        if self._envelope is not None or progress:
+            params = dict(params) if params else {}
+            meta = dict(params.get("_meta") or {})
+            if self._envelope is not None:
+                meta = {**self._envelope, **meta}
+            if progress:
+                meta["progressToken"] = request_id
+            params["_meta"] = meta
+        return request_id, jsonrpc.request(request_id, method, params)
+
+    def request_nowait(
+        self,
+        method: str,
+        params: Message | None = None,
+        *,
+        done: ReplyCallback,
+        on_progress: ProgressCallback | None = None,
+    ) -> RequestId:
+        """Queue a request; ``done(reply)`` runs in the reader task when it is answered or fails.
+
+        The request goes out with the next :meth:`flush` (the reader flushes after every batch
+        it routes), so a callback that queues the next request costs no task switch: this is
+        the pipelined path load generation runs on.
+        """
+        if self._closed is not None:
+            raise self._closed
+        request_id, msg = self._build(method, params, on_progress is not None)
+        pending = _Pending(Reply(request_id, method, time.perf_counter_ns()), done, on_progress)
+        self._pending[request_id] = pending
+        if on_progress is not None:
+            self._progress[request_id] = pending
+        self._outbox.append(msg)
+        return request_id
+
+    async def flush(self) -> None:
+        """Send every queued request in one write."""
+        if self._outbox:
+            batch, self._outbox = self._outbox, []
+            await self._send(batch)
+
+    async def request_reply(
+        self,
+        method: str,
+        params: Message | None = None,
+        *,
+        timeout: float | None = None,
+        on_progress: ProgressCallback | None = None,
+    ) -> Reply:
+        """Send a request and wait for its :class:`Reply` (an error reply does not raise).
+
+        On timeout, or if the caller is cancelled, ``notifications/cancelled`` goes to the
+        server and the request is forgotten.
+        """
+        if self._closed is not None:
+            raise self._closed
+        request_id, msg = self._build(method, params, on_progress is not None)
+        pending = _Pending(Reply(request_id, method, time.perf_counter_ns()), None, on_progress)
+        assert pending.event is not None
+        self._pending[request_id] = pending
+        if on_progress is not None:
+            self._progress[request_id] = pending
+        limit = self.options.timeout if timeout is None else timeout
+        try:
+            with trio.move_on_after(limit) as scope:
+                await self._send([msg])
+                await pending.event.wait()
+        except BaseException:
+            if self._forget(request_id):
+                await self._cancel_on_server(request_id, method, "client cancelled the request")
+            raise
+        if scope.cancelled_caught and self._forget(request_id):
+            await self._cancel_on_server(request_id, method, f"timed out after {limit:g}s")
+            pending.reply.error = RequestTimeout(method=method, timeout=limit)
+        return pending.reply
+
+    async def request(
+        self,
+        method: str,
+        params: Message | None = None,
+        *,
+        timeout: float | None = None,
+        on_progress: ProgressCallback | None = None,
+    ) -> Message:
+        """Send a request and return its result; raise :class:`RpcError` or a transport error."""
+        reply = await self.request_reply(method, params, timeout=timeout, on_progress=on_progress)
+        return reply.unwrap()
+
+    async def notify(self, method: str, params: Message | None = None) -> None:
+        """Send a notification."""
+        if self._closed is not None:
+            raise self._closed
+        await self._send([jsonrpc.notification(method, params)])
+
+    def _forget(self, request_id: RequestId) -> bool:
+        self._progress.pop(request_id, None)
+        return self._pending.pop(request_id, None) is not None
+
+    async def _cancel_on_server(self, request_id: RequestId, method: str, reason: str) -> None:
+        if method in NEVER_CANCELLED or self._closed is not None:
+            return
+        msg = jsonrpc.notification("notifications/cancelled", {"requestId": request_id, "reason": reason})
+        # suppressed: if the connection is gone there is nothing left to cancel
+        with trio.CancelScope(shield=True), trio.move_on_after(2), contextlib.suppress(ServerError):
+            await self.transport.send([msg])
+
+    async def _send(self, messages: list[Message]) -> None:
+        try:
+            await self.transport.send(messages)
+        except ServerError as exc:
+            for msg in messages:
+                if "id" in msg:
+                    self._resolve(msg["id"], error=exc)
+            raise
+
+    # -- the reader ---------------------------------------------------------------------------
+    async def run_reader(self) -> None:
+        """Route incoming messages until the connection ends; then fail whatever is pending."""
+        receive = self.transport.receive
+        try:
+            while True:
+                for item in await receive():
+                    if type(item) is dict:
+                        await self._route(item)
+                    else:
+                        assert isinstance(item, Failed)
+                        self._failed(item)
+                if self._outbox:
+                    await self.flush()
+        except ServerError as exc:
+            self._close(exc)
+        finally:
+            if self._closed is None:
+                self._close(TransportError("session closed"))
+
+    def _close(self, exc: ServerError) -> None:
+        self._closed = exc
+        for request_id in list(self._pending):
+            self._resolve(request_id, error=exc)
+
+    def _failed(self, item: Failed) -> None:
+        self.protocol_errors.append(item.error)
+        if item.request_id is None:
+            for request_id in list(self._pending):
+                self._resolve(request_id, error=item.error)
+        else:
+            self._resolve(item.request_id, error=item.error)
+
+    async def _route(self, msg: Message) -> None:
+        # the hot path first: an answer to one of ours
+        if "method" not in msg and "id" in msg and isinstance(msg.get("result"), dict):
+            if not self._resolve(msg["id"], result=msg["result"]):
+                self._unknown_answer(msg)
+            return
+        kind = jsonrpc.classify(msg)
+        if kind == "notification":
+            self._notification(msg)
+        elif kind == "request":
+            await self._server_request(msg)
+        elif kind == "error":
+            self._answer_error(msg)
+        else:
+            self._invalid(msg)
+
+    def _answer_error(self, msg: Message) -> None:
+        err = msg["error"]
+        request_id = msg.get("id")
+        pending = self._pending.get(request_id) if request_id is not None else None
+        exc = RpcError(
+            code=err["code"],
+            message=str(err.get("message", "")),
+            data=err.get("data"),
+            method=pending.reply.method if pending else "",
+        )
+        if request_id is None or not self._resolve(request_id, error=exc):
+            self._unknown_answer(msg)
+
+    def _invalid(self, msg: Message) -> None:
+        error = ProtocolError(f"server sent an invalid JSON-RPC message: {_excerpt(msg)}")
+        request_id = msg.get("id")
+        if isinstance(request_id, int | str) and self._resolve(request_id, error=error):
+            return
+        self._broken_stream(error)
+
+    def _unknown_answer(self, msg: Message) -> None:
+        error = ProtocolError(f"server answered unknown request id {msg.get('id')!r}: {_excerpt(msg)}")
+        self._broken_stream(error)
+
+    def _broken_stream(self, error: ServerError) -> None:
+        # Where answers are not bound to their requests (stdio), a wrong id or a garbled answer
+        # means the one we wait for will never come: fail what is pending instead of hanging.
+        if self.transport.unbound_responses:
+            self._failed(Failed(None, error))
+        else:
+            self.protocol_errors.append(error)
+
+    def _resolve(
+        self, request_id: RequestId, *, result: Message | None = None, error: McpctlError | None = None
+    ) -> bool:
+        pending = self._pending.pop(request_id, None)
+        if pending is None:
+            return False
+        if pending.on_progress is not None:
+            self._progress.pop(request_id, None)
+        reply = pending.reply
+        reply.received_ns = time.perf_counter_ns()
+        reply.result = result
+        reply.error = error
+        if pending.event is not None:
+            pending.event.set()
+        else:
+            assert pending.done is not None
+            pending.done(reply)
+        return True
+
+    # -- what the server sends on its own ------------------------------------------------------
+    def _notification(self, msg: Message) -> None:
+        self.notifications.append(msg)
+        params = msg.get("params")
+        if msg["method"] == "notifications/progress" and isinstance(params, dict):
+            pending = self._progress.get(params.get("progressToken"))  # type: ignore[arg-type]
+            if pending is not None and pending.on_progress is not None:
+                pending.on_progress(_progress(params))
+        if self.on_notification is not None:
+            self.on_notification(msg)
+
+    async def _server_request(self, msg: Message) -> None:
+        self.server_requests.append(msg)
+        answer = self.answer_server_request(msg["method"], msg.get("params"))
+        reply = (
+            jsonrpc.result(msg["id"], answer) if isinstance(answer, dict) else {**answer[1], "id": msg["id"]}
+        )
+        try:
+            await self.transport.send([reply])
+        except ServerError as exc:
+            self.protocol_errors.append(exc)
+
+    def answer_server_request(self, method: str, params: JSONValue) -> Message | tuple[None, Message]:
+        """The answer to a server-initiated request: a result dict, or ``(None, error message)``."""
+        opts = self.options
+        if method == "ping":
+            return {}
+        if method == "roots/list":
+            return {"roots": list(opts.roots)}
+        if method == "sampling/createMessage" and opts.sampling_reply is not None:
+            return dict(opts.sampling_reply)
+        if method == "elicitation/create" and opts.elicitation_reply is not None:
+            return dict(opts.elicitation_reply)
+        if method in ("sampling/createMessage", "elicitation/create"):
+            reason = f"{method} refused: mcpctl has no canned reply configured for it"
+            return None, jsonrpc.error(None, jsonrpc.METHOD_NOT_FOUND, reason)
+        return None, jsonrpc.error(None, jsonrpc.METHOD_NOT_FOUND, f"method not found: {method}")
+
+
+def _progress(params: Message) -> Progress:
+    progress = params.get("progress")
+    total = params.get("total")
+    message = params.get("message")
+    return Progress(
+        progress=float(progress) if isinstance(progress, int | float) else 0.0,
+        total=float(total) if isinstance(total, int | float) else None,
+        message=message if isinstance(message, str) else None,
+    )
+
+
+def _excerpt(msg: Message) -> str:
+    text = jsonrpc.encode(msg).decode("utf-8", "replace")
+    return text if len(text) <= 200 else text[:200] + "…"

