@@ -36,20 +36,44 @@ from mcpctl.mcp.transports.base import Era, Failed, Transport
 
 ProgressCallback = Callable[[Progress], None]
 NotificationCallback = Callable[[Message], None]
+ReplyCallback = Callable[["Reply"], None]
 
 
 class Reply:
-    """One answer: ``result`` or ``error`` (a JSON-RPC error or a transport failure), with timing."""
+    """One answer: ``result`` or ``error`` (a JSON-RPC error or a transport failure), with timing.
 
-    __slots__ = ("error", "method", "received_ns", "request_id", "result", "sent_ns")
+    While the request is pending it also carries how to deliver the answer (one object per
+    request keeps the hot path lean).
+    """
 
-    def __init__(self, request_id: RequestId, method: str, sent_ns: int) -> None:
+    __slots__ = (
+        "done",
+        "error",
+        "event",
+        "method",
+        "on_progress",
+        "received_ns",
+        "request_id",
+        "result",
+        "sent_ns",
+    )
+
+    def __init__(
+        self,
+        request_id: RequestId,
+        method: str,
+        done: ReplyCallback | None,
+        on_progress: ProgressCallback | None,
+    ) -> None:
         self.request_id = request_id
         self.method = method
-        self.sent_ns = sent_ns
+        self.sent_ns = time.perf_counter_ns()
         self.received_ns = 0
         self.result: Message | None = None
         self.error: McpctlError | None = None
+        self.done = done
+        self.event: trio.Event | None = None if done is not None else trio.Event()
+        self.on_progress = on_progress
 
     @property
     def latency_ms(self) -> float:
@@ -63,29 +87,14 @@ class Reply:
         return self.result
 
 
-ReplyCallback = Callable[[Reply], None]
-
-
-class _Pending:
-    __slots__ = ("done", "event", "on_progress", "reply")
-
-    def __init__(
-        self, reply: Reply, done: ReplyCallback | None, on_progress: ProgressCallback | None
-    ) -> None:
-        self.reply = reply
-        self.done = done
-        self.event: trio.Event | None = None if done is not None else trio.Event()
-        self.on_progress = on_progress
-
-
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ClientOptions:
     """What the client says about itself and how it answers server-initiated requests."""
 
     client_name: str = "mcpctl"
     client_version: str = "0"
-    roots: tuple[Message, ...] = ()
-    """Answered to ``roots/list``: ``{"uri": "file:///...", "name": ...}`` objects."""
+    roots: tuple[Message, ...] | None = None
+    """Answered to ``roots/list``: ``{"uri": "file:///...", "name": ...}`` objects; None: not declared."""
     sampling_reply: Message | None = None
     """A canned ``sampling/createMessage`` result; without it sampling is refused (and not declared)."""
     elicitation_reply: Message | None = None
@@ -98,7 +107,9 @@ class ClientOptions:
     extra_capabilities: Message = field(default_factory=dict)
 
     def capabilities(self) -> Message:
-        caps: Message = {"roots": {"listChanged": True}}
+        caps: Message = {}
+        if self.roots is not None:
+            caps["roots"] = {"listChanged": True}
         if self.sampling_reply is not None:
             caps["sampling"] = {}
         if self.elicitation_reply is not None:
@@ -120,14 +131,19 @@ class ClientSession:
         self.protocol_errors: deque[ServerError] = deque(maxlen=100)
         self.server_requests: deque[Message] = deque(maxlen=100)
         self.on_notification: NotificationCallback | None = None
-        self._pending: dict[RequestId, _Pending] = {}
-        self._progress: dict[RequestId, _Pending] = {}
+        self._pending: dict[RequestId, Reply] = {}
+        self._progress: dict[RequestId, Reply] = {}
         self._next_id = 0
         self._outbox: list[Message] = []
         self._closed: ServerError | None = None
         self._envelope: Message | None = None
         self.era: Era = "handshake"
         self.protocol_version: str | None = None
+
+    @property
+    def closed(self) -> ServerError | None:
+        """Why the session ended, or None while it is open."""
+        return self._closed
 
     # -- era --------------------------------------------------------------------------------
     def adopt(self, *, protocol_version: str, era: Era) -> None:
@@ -152,9 +168,7 @@ class ClientSession:
         return env
 
     # -- requests ---------------------------------------------------------------------------
-    def _build(self, method: str, params: Message | None, progress: bool) -> tuple[RequestId, Message]:
-        self._next_id += 1
-        request_id = self._next_id
+    def _stamped(self, request_id: RequestId, method: str, params: Message | None, progress: bool) -> Message:
         if self._envelope is not None or progress:
             params = dict(params) if params else {}
             meta = dict(params.get("_meta") or {})
@@ -163,7 +177,7 @@ class ClientSession:
             if progress:
                 meta["progressToken"] = request_id
             params["_meta"] = meta
-        return request_id, jsonrpc.request(request_id, method, params)
+        return jsonrpc.request(request_id, method, params)
 
     def request_nowait(
         self,
@@ -181,11 +195,18 @@ class ClientSession:
         """
         if self._closed is not None:
             raise self._closed
-        request_id, msg = self._build(method, params, on_progress is not None)
-        pending = _Pending(Reply(request_id, method, time.perf_counter_ns()), done, on_progress)
-        self._pending[request_id] = pending
+        self._next_id += 1
+        request_id = self._next_id
+        if self._envelope is None and on_progress is None:  # the hot path: nothing to stamp
+            msg: Message = {"jsonrpc": "2.0", "id": request_id, "method": method}
+            if params is not None:
+                msg["params"] = params
+        else:
+            msg = self._stamped(request_id, method, params, on_progress is not None)
+        reply = Reply(request_id, method, done, on_progress)
+        self._pending[request_id] = reply
         if on_progress is not None:
-            self._progress[request_id] = pending
+            self._progress[request_id] = reply
         self._outbox.append(msg)
         return request_id
 
@@ -210,8 +231,10 @@ class ClientSession:
         """
         if self._closed is not None:
             raise self._closed
-        request_id, msg = self._build(method, params, on_progress is not None)
-        pending = _Pending(Reply(request_id, method, time.perf_counter_ns()), None, on_progress)
+        self._next_id += 1
+        request_id = self._next_id
+        msg = self._stamped(request_id, method, params, on_progress is not None)
+        pending = Reply(request_id, method, None, on_progress)
         assert pending.event is not None
         self._pending[request_id] = pending
         if on_progress is not None:
@@ -227,8 +250,8 @@ class ClientSession:
             raise
         if scope.cancelled_caught and self._forget(request_id):
             await self._cancel_on_server(request_id, method, f"timed out after {limit:g}s")
-            pending.reply.error = RequestTimeout(method=method, timeout=limit)
-        return pending.reply
+            pending.error = RequestTimeout(method=method, timeout=limit)
+        return pending
 
     async def request(
         self,
@@ -273,9 +296,24 @@ class ClientSession:
     async def run_reader(self) -> None:
         """Route incoming messages until the connection ends; then fail whatever is pending."""
         receive = self.transport.receive
+        pop = self._pending.pop
+        now = time.perf_counter_ns
         try:
             while True:
                 for item in await receive():
+                    # the hot path inline: a result for one of ours with no progress to untrack
+                    if type(item) is dict and "result" in item and "method" not in item:
+                        reply = pop(item.get("id"), None)  # type: ignore[arg-type]
+                        if reply is not None and reply.on_progress is None and type(item["result"]) is dict:
+                            reply.received_ns = now()
+                            reply.result = item["result"]
+                            if reply.done is not None:
+                                reply.done(reply)
+                            else:
+                                reply.event.set()  # type: ignore[union-attr]
+                            continue
+                        if reply is not None:
+                            self._pending[reply.request_id] = reply  # the general path decides
                     if type(item) is dict:
                         await self._route(item)
                     else:
@@ -326,7 +364,7 @@ class ClientSession:
             code=err["code"],
             message=str(err.get("message", "")),
             data=err.get("data"),
-            method=pending.reply.method if pending else "",
+            method=pending.method if pending else "",
         )
         if request_id is None or not self._resolve(request_id, error=exc):
             self._unknown_answer(msg)
@@ -353,20 +391,19 @@ class ClientSession:
     def _resolve(
         self, request_id: RequestId, *, result: Message | None = None, error: McpctlError | None = None
     ) -> bool:
-        pending = self._pending.pop(request_id, None)
-        if pending is None:
+        reply = self._pending.pop(request_id, None)
+        if reply is None:
             return False
-        if pending.on_progress is not None:
+        if reply.on_progress is not None:
             self._progress.pop(request_id, None)
-        reply = pending.reply
         reply.received_ns = time.perf_counter_ns()
         reply.result = result
         reply.error = error
-        if pending.event is not None:
-            pending.event.set()
+        if reply.event is not None:
+            reply.event.set()
         else:
-            assert pending.done is not None
-            pending.done(reply)
+            assert reply.done is not None
+            reply.done(reply)
         return True
 
     # -- what the server sends on its own ------------------------------------------------------
@@ -374,9 +411,9 @@ class ClientSession:
         self.notifications.append(msg)
         params = msg.get("params")
         if msg["method"] == "notifications/progress" and isinstance(params, dict):
-            pending = self._progress.get(params.get("progressToken"))  # type: ignore[arg-type]
-            if pending is not None and pending.on_progress is not None:
-                pending.on_progress(_progress(params))
+            reply = self._progress.get(params.get("progressToken"))  # type: ignore[arg-type]
+            if reply is not None and reply.on_progress is not None:
+                reply.on_progress(_progress(params))
         if self.on_notification is not None:
             self.on_notification(msg)
 
@@ -397,7 +434,7 @@ class ClientSession:
         if method == "ping":
             return {}
         if method == "roots/list":
-            return {"roots": list(opts.roots)}
+            return {"roots": list(opts.roots or ())}
         if method == "sampling/createMessage" and opts.sampling_reply is not None:
             return dict(opts.sampling_reply)
         if method == "elicitation/create" and opts.elicitation_reply is not None:

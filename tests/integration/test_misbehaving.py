@@ -109,6 +109,7 @@ def test_cli_exit_code_and_one_line_error(behaviour: str, code: int, message: st
     )
     assert proc.returncode == code, proc.stderr
     lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("mcpctl: error: "), proc.stderr
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith("mcpctl: error: ")
     assert message in lines[0]
     assert "Traceback" not in proc.stderr
