@@ -34,6 +34,7 @@ from mcpctl.mcp.protocol import (
 from mcpctl.mcp.results import Progress
 from mcpctl.mcp.transports.base import Era, Failed, Transport
 
+_EARLY_FLUSH = 16
 ProgressCallback = Callable[[Progress], None]
 NotificationCallback = Callable[[Message], None]
 ReplyCallback = Callable[["Reply"], None]
@@ -309,6 +310,10 @@ class ClientSession:
                             reply.result = item["result"]
                             if reply.done is not None:
                                 reply.done(reply)
+                                # send what the callbacks queued while the server still has work,
+                                # so client and server overlap instead of taking turns
+                                if len(self._outbox) >= _EARLY_FLUSH:
+                                    await self.flush()
                             else:
                                 reply.event.set()  # type: ignore[union-attr]
                             continue
