@@ -89,16 +89,26 @@ EOF
 export NO_PROXY="127.0.0.1,localhost${NO_PROXY:+,$NO_PROXY}" no_proxy="127.0.0.1,localhost${no_proxy:+,$no_proxy}"
 export PYTHONUNBUFFERED=1
 
+# The runner spawns `sh -c "<command> <url>"` and on timeout kills only that sh (dash does not exec the
+# command), leaving the client orphaned and the runner waiting for its pipes. A leading `exec` makes the
+# client itself the process that gets SIGTERM.
+case "$COMMAND" in exec\ *) RUN_COMMAND="$COMMAND" ;; *) RUN_COMMAND="exec $COMMAND" ;; esac
+
 echo "client command: $COMMAND"
 echo "output: $OUT"
 passed=0; failed=0; lines=()
 for s in "${SCENARIOS[@]}"; do
   log="$OUT/logs/${s//\//_}.log"
   start=$(date +%s)
-  (cd "$ROOT" && timeout -k 5 $((TIMEOUT + 30)) "$NODE" --require "$PRELOAD" "$CONF" client \
-      --command "$COMMAND" --scenario "$s" --timeout $((TIMEOUT * 1000)) -o "$OUT/results") \
-      >"$log" 2>&1 </dev/null
+  # Own process group per scenario (setsid; timeout keeps that pgid), so that leftovers can be
+  # killed afterwards by group id.
+  setsid bash -c 'cd "$1" && shift && exec timeout -k 5 "$@"' _ "$ROOT" $((TIMEOUT + 30)) \
+      "$NODE" --require "$PRELOAD" "$CONF" client --command "$RUN_COMMAND" --scenario "$s" \
+      --timeout $((TIMEOUT * 1000)) -o "$OUT/results" >"$log" 2>&1 </dev/null &
+  pgid=$!
+  wait "$pgid"
   rc=$?
+  kill -TERM -- "-$pgid" 2>/dev/null
   secs=$(( $(date +%s) - start ))
   counts=$(sed -n 's/^Passed: \([0-9]*\/[0-9]*\), \([0-9]*\) failed, \([0-9]*\) warnings.*/\1 checks passed, \2 failed, \3 warnings/p' "$log" | tail -1)
   note=""
