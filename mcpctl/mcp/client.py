@@ -245,11 +245,23 @@ class Client:
         return await self.session.request("completion/complete", params)
 
     async def set_logging_level(self, level: str) -> None:
-        await self.session.request("logging/setLevel", {"level": level})
+        """Handshake era: ``logging/setLevel``. Modern era (which removed it): the per-request
+        log opt-in in ``params._meta`` from now on."""
+        if self.negotiated.era == "modern":
+            self.session.set_log_level(level)
+        else:
+            await self.session.request("logging/setLevel", {"level": level})
 
     async def ping(self) -> float:
-        """Round-trip a ``ping``; returns the latency in milliseconds."""
-        reply = await self.session.request_reply("ping")
+        """Round-trip a liveness probe; returns the latency in milliseconds.
+
+        ``ping`` in the handshake era; the modern era removed ``ping``, so there the probe is
+        ``server/discover`` (stateless and cheap by design).
+        """
+        if self.negotiated.era == "modern":
+            reply = await self.session.request_reply("server/discover")
+        else:
+            reply = await self.session.request_reply("ping")
         reply.unwrap()
         return reply.latency_ms
 

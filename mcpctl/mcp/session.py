@@ -157,6 +157,11 @@ class ClientSession:
             self._envelope = None
         self.transport.negotiated(protocol_version=protocol_version, era=era)
 
+    def set_log_level(self, level: str) -> None:
+        """Modern era: ask for log notifications at ``level`` on every request from now on."""
+        if self._envelope is not None:
+            self._envelope = {**self._envelope, LOG_LEVEL_META: level}
+
     def envelope(self, protocol_version: str) -> Message:
         """The modern per-request ``_meta`` keys at ``protocol_version``."""
         env: Message = {

@@ -71,6 +71,24 @@ async def list_changed(ctx: Context) -> str:
     return "sent"
 
 
+@mcp.resource("echo://readme", name="readme", mime_type="text/plain")
+async def readme() -> str:
+    """A fixed text resource."""
+    return "mcpctl sdk echo server"
+
+
+@mcp.resource("echo://items/{item_id}", name="item", mime_type="application/json")
+async def item(item_id: str) -> str:
+    """A templated resource."""
+    return f'{{"id": "{item_id}"}}'
+
+
+@mcp.prompt()
+async def greet(name: str) -> str:
+    """Greet someone by name."""
+    return f"Say hello to {name}."
+
+
 class MemoryEventStore(EventStore):
     """Every event kept in memory, replayed per stream."""
 
