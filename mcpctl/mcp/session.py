@@ -18,6 +18,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Literal
 
 import trio
 
@@ -98,8 +99,9 @@ class ClientOptions:
     """Answered to ``roots/list``: ``{"uri": "file:///...", "name": ...}`` objects; None: not declared."""
     sampling_reply: Message | None = None
     """A canned ``sampling/createMessage`` result; without it sampling is refused (and not declared)."""
-    elicitation_reply: Message | None = None
-    """A canned ``elicitation/create`` result; without it elicitation is refused (and not declared)."""
+    elicitation_reply: Message | Literal["defaults"] | None = None
+    """A canned ``elicitation/create`` result, or ``"defaults"``: accept a form with every field at
+    its schema ``default`` (a headless client); None: refused (and not declared)."""
     log_level: str | None = None
     """Modern era: the per-request log opt-in; handshake era: sent with ``logging/setLevel``."""
     timeout: float = 60.0
@@ -447,12 +449,26 @@ class ClientSession:
             return {"roots": list(opts.roots or ())}
         if method == "sampling/createMessage" and opts.sampling_reply is not None:
             return dict(opts.sampling_reply)
-        if method == "elicitation/create" and opts.elicitation_reply is not None:
+        if method == "elicitation/create" and opts.elicitation_reply == "defaults":
+            return _accept_defaults(params)
+        if method == "elicitation/create" and isinstance(opts.elicitation_reply, dict):
             return dict(opts.elicitation_reply)
         if method in ("sampling/createMessage", "elicitation/create"):
             reason = f"{method} refused: mcpctl has no canned reply configured for it"
             return None, jsonrpc.error(None, jsonrpc.METHOD_NOT_FOUND, reason)
         return None, jsonrpc.error(None, jsonrpc.METHOD_NOT_FOUND, f"method not found: {method}")
+
+
+def _accept_defaults(params: JSONValue) -> Message:
+    """Accept a form elicitation with each field's schema ``default`` (SEP-1034)."""
+    schema = params.get("requestedSchema") if isinstance(params, dict) else None
+    props = schema.get("properties") if isinstance(schema, dict) else None
+    if not isinstance(props, dict):
+        return {"action": "decline"}
+    content = {
+        name: prop["default"] for name, prop in props.items() if isinstance(prop, dict) and "default" in prop
+    }
+    return {"action": "accept", "content": content}
 
 
 def _progress(params: Message) -> Progress:
