@@ -57,8 +57,8 @@ class SpecError(UsageError):
         self.json_path = json_path
         where = f"{path}:{line}:{column}" if line else path
         field = f"{json_path}: " if json_path else ""
+        self.problem = message
         super().__init__(f"{where}: {field}{message}")
-        self.message = message
 
 
 class CheckFailed(McpctlError):

@@ -9,7 +9,7 @@ from typing import Any
 
 import orjson
 
-from mcpctl.cli.handler import EXIT_FAILED, EXIT_OK, fail, run_async
+from mcpctl.cli.handler import EXIT_FAILED, EXIT_OK, run_async
 from mcpctl.cli.target import coerce_arguments, resolve_target
 from mcpctl.errors import UsageError
 from mcpctl.mcp.client import Client, open_client
@@ -152,10 +152,7 @@ def _call_words(words: list[str], json_args: str | None) -> tuple[str, list[str]
 
 
 def run_call(conn: Conn, *, words: list[str], json_args: str | None, output: str) -> int:
-    try:
-        tool, pairs, extra = _call_words(words, json_args)
-    except UsageError as exc:
-        return fail(exc)
+    tool, pairs, extra = _call_words(words, json_args)
 
     async def body(client: Client) -> int:
         schema: Any = None

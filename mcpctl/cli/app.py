@@ -207,4 +207,10 @@ def main() -> None:
         cut = argv.index("--")
         _server_command[:] = argv[cut + 1 :]
         argv = argv[:cut]
-    app(args=argv, prog_name="mcpctl")
+    from mcpctl.cli.handler import fail
+    from mcpctl.errors import McpctlError
+
+    try:
+        app(args=argv, prog_name="mcpctl")
+    except McpctlError as exc:  # bad input found before anything ran (errors while running: run_async)
+        sys.exit(fail(exc))
