@@ -21,6 +21,7 @@ from mcpctl.mcp.transports.http_backend import Headers, HttpResponse
 
 _READ_SIZE = 1 << 16
 _MAX_IDLE = 1024
+_MAX_CACHED_HEADS = 512
 _FOREIGN = (OSError, trio.BrokenResourceError, trio.ClosedResourceError, h11.ProtocolError)
 
 
@@ -68,6 +69,7 @@ class H11Backend:
         self._connect_timeout = connect_timeout
         self._idle: list[_Connection] = []
         self._targets: dict[str, str] = {}
+        self._requests: dict[tuple[str, str, tuple[tuple[str, str], ...], int], h11.Request] = {}
 
     def _target(self, url: str) -> str:
         target = self._targets.get(url)
@@ -78,6 +80,26 @@ class H11Backend:
             target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
             self._targets[url] = target
         return target
+
+    def _request(self, method: str, url: str, headers: Headers, body: bytes | None) -> h11.Request:
+        """The h11 request event, validated once per distinct head and reused (events are
+        immutable): on a load loop only the body changes, and h11's header validation would
+        otherwise be a third of the client's cost per request."""
+        key = (method, url, tuple(headers), -1 if body is None else len(body))
+        request = self._requests.get(key)
+        if request is not None:
+            return request
+        fields = [("host", self._authority), *headers]
+        if body is not None:
+            fields.append(("content-length", str(len(body))))
+        try:
+            request = h11.Request(method=method, target=self._target(url), headers=fields)
+        except h11.LocalProtocolError as exc:
+            raise UsageError(f"{method} {url}: invalid request header: {exc}") from None
+        if len(self._requests) >= _MAX_CACHED_HEADS:
+            self._requests.clear()
+        self._requests[key] = request
+        return request
 
     async def _connect(self) -> _Connection:
         try:
@@ -116,15 +138,8 @@ class H11Backend:
     async def exchange(
         self, method: str, url: str, headers: Headers, body: bytes | None
     ) -> AsyncIterator[HttpResponse]:
-        target = self._target(url)
-        fields = [("host", self._authority), *headers]
-        if body is not None:
-            fields.append(("content-length", str(len(body))))
         where = f"{method} {url}"
-        try:
-            request = h11.Request(method=method, target=target, headers=fields)
-        except h11.LocalProtocolError as exc:
-            raise UsageError(f"{where}: invalid request header: {exc}") from None
+        request = self._request(method, url, headers, body)
         conn = None
         clean = False
         try:
