@@ -42,11 +42,37 @@ async def _connect(conn: Conn) -> AsyncIterator[Client]:
         env=conn["env"],
         servers_file=conn["servers_file"],
     )
-    options = ClientOptions(client_version=__version__, timeout=conn["timeout"])
+    options = ClientOptions(client_version=__version__, timeout=conn["timeout"], **conn.get("client", {}))
     async with open_client(
         target, options=options, protocol=conn["protocol"], tap=_trace if conn["trace"] else None
     ) as client:
         yield client
+
+
+def client_options(
+    *, roots: list[str] | None, sampling_reply: str | None, elicitation: str | None
+) -> dict[str, Any]:
+    """ClientOptions fields for answering server-initiated requests, from command-line values."""
+    fields: dict[str, Any] = {}
+    if roots:
+        fields["roots"] = tuple({"uri": uri} for uri in roots)
+    if sampling_reply is not None:
+        fields["sampling_reply"] = _json_object("--sampling-reply", sampling_reply)
+    if elicitation is not None:
+        fields["elicitation_reply"] = (
+            "defaults" if elicitation == "defaults" else _json_object("--elicitation", elicitation)
+        )
+    return fields
+
+
+def _json_object(option: str, text: str) -> dict[str, Any]:
+    try:
+        value = orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
+        raise UsageError(f"{option}: invalid JSON: {exc}") from None
+    if not isinstance(value, dict):
+        raise UsageError(f"{option}: expected a JSON object")
+    return value
 
 
 def _emit_json(value: Any) -> None:
@@ -140,14 +166,7 @@ def _prompt_arg(arg: Any) -> str:
 def _call_words(words: list[str], json_args: str | None) -> tuple[str, list[str], dict[str, Any]]:
     if not words:
         raise UsageError("no tool given: mcpctl call [SERVER] TOOL [key=value ...]")
-    extra: Any = {}
-    if json_args is not None:
-        try:
-            extra = orjson.loads(json_args)
-        except orjson.JSONDecodeError as exc:
-            raise UsageError(f"--json-args: invalid JSON: {exc}") from None
-        if not isinstance(extra, dict):
-            raise UsageError("--json-args: expected a JSON object")
+    extra = _json_object("--json-args", json_args) if json_args is not None else {}
     return words[0], words[1:], extra
 
 

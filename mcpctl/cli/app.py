@@ -170,13 +170,31 @@ def call(
     servers: ServersOpt = None,
     trace: TraceOpt = False,
     env: EnvOpt = None,
+    root: Annotated[
+        list[str] | None, typer.Option("--root", help="A root URI answered to roots/list (repeatable).")
+    ] = None,
+    sampling_reply: Annotated[
+        str | None,
+        typer.Option(
+            "--sampling-reply", help="JSON result answered to sampling/createMessage (else refused)."
+        ),
+    ] = None,
+    elicitation: Annotated[
+        str | None,
+        typer.Option("--elicitation", help="'defaults' (accept with the schema defaults) or a JSON result."),
+    ] = None,
 ) -> None:
-    """Call a tool. key=value values follow the tool's input schema (else JSON, else string)."""
+    """Call a tool. key=value values follow the tool's input schema (else JSON, else string).
+
+    Server-initiated requests during the call are answered: ping, roots/list (--root), and
+    sampling or elicitation only when given a reply; otherwise they are refused with -32601.
+    """
     from mcpctl.cli import adhoc
 
     rest = list(args or [])
     server = None if _server_command else (rest.pop(0) if rest else None)
     conn = _connection(server, header, timeout, protocol, transport, servers, trace, env)
+    conn["client"] = adhoc.client_options(roots=root, sampling_reply=sampling_reply, elicitation=elicitation)
     _finish(adhoc.run_call(conn, words=rest, json_args=json_args, output=output))
 
 

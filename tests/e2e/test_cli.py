@@ -163,3 +163,29 @@ def test_ping_resources_and_prompts_against_server_everything() -> None:
     assert len(doc.stdout) > 100
     prompt = mcpctl("prompts", "--get", "args-prompt", "--arg", "city=Paris", server=everything_stdio())
     assert prompt.stdout == "[user]\nWhat's weather in Paris?\n"
+
+
+def test_call_answers_server_initiated_requests_from_options() -> None:
+    roots = mcpctl("call", "get-roots-list", "--root", "file:///srv/project", server=everything_stdio())
+    assert "URI: file:///srv/project" in roots.stdout
+    canned = '{"role": "assistant", "content": {"type": "text", "text": "canned!"}, "model": "m"}'
+    sample = mcpctl(
+        "call",
+        "trigger-sampling-request",
+        "prompt=hi",
+        "maxTokens=5",
+        "--sampling-reply",
+        canned,
+        server=everything_stdio(),
+    )
+    assert '"text": "canned!"' in sample.stdout
+    elicited = mcpctl(
+        "call", "trigger-elicitation-request", "--elicitation", "defaults", server=everything_stdio()
+    )
+    assert elicited.stdout.startswith("✅ User provided the requested information!")
+
+
+def test_bad_canned_reply_is_bad_input() -> None:
+    proc = mcpctl("call", "x", "--sampling-reply", "[1]", server=ECHO)
+    assert proc.returncode == 2
+    assert one_error_line(proc) == "--sampling-reply: expected a JSON object"
