@@ -15,6 +15,8 @@ Every expected failure is an :class:`McpctlError`; the CLI maps each branch to a
     │   │   ├── HttpStatusError      3   an HTTP request got a non-2xx status (``status``, ``body``)
     │   │   ├── ServerExited         3   the stdio server exited while requests were pending
     │   │   └── FrameTooLarge        3   a frame exceeded the size limit
+    │   ├── AuthError                3   OAuth failed: discovery, registration, authorization or token request
+    │   │   └── ResourceMismatch     3   the server's metadata names another resource (refused, RFC 9728 §3.3)
     │   ├── ProtocolError            3   the peer broke JSON-RPC or MCP (invalid JSON, unknown id, bad shape)
     │   └── RequestTimeout           3   no answer within the timeout (the request was cancelled)
     └── RpcError                     1   the server answered a request with a JSON-RPC error object
@@ -125,6 +127,29 @@ class FrameTooLarge(TransportError):
         self.size = size
         self.limit = limit
         super().__init__(f"frame of at least {size} bytes exceeds the limit of {limit} bytes (--max-frame)")
+
+
+class AuthError(ServerError):
+    """Authorizing with the server failed; ``hint`` says what to configure or check."""
+
+    def __init__(self, message: str, *, hint: str = "") -> None:
+        self.hint = hint
+        super().__init__(f"{message} ({hint})" if hint else message)
+
+
+class ResourceMismatch(AuthError):
+    """The protected-resource metadata names ``resource``, which does not cover ``server_url``.
+
+    Authorizing anyway could hand a token for this server to another one, so mcpctl refuses.
+    """
+
+    def __init__(self, *, resource: str, server_url: str) -> None:
+        self.resource = resource
+        self.server_url = server_url
+        super().__init__(
+            f"{server_url}: protected-resource metadata is for {resource!r}, not this server; refusing to authorize",
+            hint="check the server URL, or the server's /.well-known/oauth-protected-resource document",
+        )
 
 
 class ProtocolError(ServerError):

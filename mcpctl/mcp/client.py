@@ -13,7 +13,7 @@ import contextlib
 import time
 from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import trio
 
@@ -24,6 +24,9 @@ from mcpctl.mcp.results import CallResult, Negotiated
 from mcpctl.mcp.session import ClientOptions, ClientSession, ProgressCallback
 from mcpctl.mcp.transports.base import FrameTap, Transport
 from mcpctl.mcp.transports.stdio import DEFAULT_MAX_FRAME, open_stdio_transport
+
+if TYPE_CHECKING:
+    from mcpctl.mcp.auth.provider import AuthProvider
 
 MAX_PAGES = 1000
 INPUT_REQUIRED_ROUNDS = 10
@@ -50,6 +53,8 @@ class HttpTarget:
     bearer_token: str | None = None
     transport: Literal["streamable", "sse"] = "streamable"
     backend: Literal["httpx", "h11"] = "httpx"
+    auth: AuthProvider | None = None
+    """OAuth (or any provider): stamps ``Authorization`` and re-authorizes on 401/403 (Streamable HTTP)."""
 
     def describe(self) -> str:
         return self.url
@@ -89,6 +94,7 @@ async def open_transport(
             backend=target.backend,
             tap=tap,
             max_frame=max_frame,
+            auth=target.auth,
         ) as http:
             yield http
 

@@ -49,12 +49,16 @@ class Peer:
     async def answer(self, request_id: int, *, timeout: float = 15) -> Any:
         with trio.fail_after(timeout):
             while True:
+                found = None  # keep the whole batch: what came after the answer matters too
                 for item in await self.transport.receive():
-                    if isinstance(item, Failed) and item.request_id in (request_id, None):
-                        return item
-                    if isinstance(item, dict) and item.get("id") == request_id and "method" not in item:
-                        return item
-                    self.other.append(item)
+                    failed = isinstance(item, Failed) and item.request_id in (request_id, None)
+                    answer = isinstance(item, dict) and item.get("id") == request_id and "method" not in item
+                    if failed or answer:
+                        found = item
+                    else:
+                        self.other.append(item)
+                if found is not None:
+                    return found
 
     async def notify(self, method: str, params: dict[str, Any] | None = None) -> None:
         msg: dict[str, Any] = {"jsonrpc": "2.0", "method": method}

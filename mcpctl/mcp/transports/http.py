@@ -20,7 +20,7 @@ import math
 import re
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import orjson
 import trio
@@ -30,7 +30,11 @@ from mcpctl.mcp.jsonrpc import Message, RequestId
 from mcpctl.mcp.protocol import PROTOCOL_VERSION_META
 from mcpctl.mcp.transports.base import Era, Failed, FrameTap, Incoming
 from mcpctl.mcp.transports.http_answer import AnswerReader
+from mcpctl.mcp.transports.http_auth import AUTH_ROUNDS, RequestAuth
 from mcpctl.mcp.transports.http_backend import BackendName, Headers, HttpBackend, HttpResponse
+
+if TYPE_CHECKING:
+    from mcpctl.mcp.auth.provider import AuthProvider
 
 DEFAULT_MAX_FRAME: Final = 16 * 1024 * 1024
 NAME_BEARING_METHODS: Final[Mapping[str, str]] = {
@@ -83,6 +87,7 @@ class StreamableHttpTransport:
         tap: FrameTap | None,
         max_frame: int,
         timeout: float,
+        auth: AuthProvider | None = None,
     ) -> None:
         self.url = url
         self.session_id: str | None = None
@@ -99,6 +104,7 @@ class StreamableHttpTransport:
         self._tap = tap
         self._max_frame = max_frame
         self._timeout = timeout
+        self._auth = RequestAuth(auth)
         self._inflight: dict[RequestId, trio.CancelScope] = {}
         self._get_scope: trio.CancelScope | None = None
         self._last_status = ""
@@ -218,26 +224,34 @@ class StreamableHttpTransport:
                 del self._inflight[request_id]
 
     async def _post_request(self, msg: Message, frame: bytes, reader: AnswerReader) -> None:
-        async with self._backend.exchange("POST", self.url, self._request_headers(msg), frame) as response:
-            self._last_status = f"POST {msg['method']}: HTTP {response.status}"
-            if msg["method"] == "initialize" and (sid := response.headers.get("mcp-session-id")):
-                self.session_id = sid
-                self._restamp()
-            if response.status == 202:
-                raise ProtocolError(
-                    f"{msg['method']}: server answered a request with 202 Accepted (no answer)"
-                )
-            if not 200 <= response.status < 300:
-                await self._status_error(msg, response, reader)
-            elif response.content_type == "application/json":
-                await reader.read_json(response)
-            elif response.content_type == "text/event-stream":
-                await reader.read_sse(response)
-            else:
-                kind = response.headers.get("content-type", "no content type")
-                raise ProtocolError(
-                    f"{msg['method']}: unexpected answer of type {kind!r} (HTTP {response.status})"
-                )
+        for rounds in range(AUTH_ROUNDS + 1):
+            headers, credential = await self._auth.stamp(self._request_headers(msg))
+            async with self._backend.exchange("POST", self.url, headers, frame) as response:
+                self._last_status = f"POST {msg['method']}: HTTP {response.status}"
+                where = f"POST {self.url} ({msg['method']})"
+                if not await self._auth.retry(
+                    response.status, response.headers, credential, rounds=rounds, where=where
+                ):
+                    await self._read_answer(msg, response, reader)
+                    return
+
+    async def _read_answer(self, msg: Message, response: HttpResponse, reader: AnswerReader) -> None:
+        if msg["method"] == "initialize" and (sid := response.headers.get("mcp-session-id")):
+            self.session_id = sid
+            self._restamp()
+        if response.status == 202:
+            raise ProtocolError(f"{msg['method']}: server answered a request with 202 Accepted (no answer)")
+        if not 200 <= response.status < 300:
+            await self._status_error(msg, response, reader)
+        elif response.content_type == "application/json":
+            await reader.read_json(response)
+        elif response.content_type == "text/event-stream":
+            await reader.read_sse(response)
+        else:
+            kind = response.headers.get("content-type", "no content type")
+            raise ProtocolError(
+                f"{msg['method']}: unexpected answer of type {kind!r} (HTTP {response.status})"
+            )
 
     async def _status_error(self, msg: Message, response: HttpResponse, reader: AnswerReader) -> None:
         body = await response.read(self._max_frame)
@@ -276,7 +290,8 @@ class StreamableHttpTransport:
         headers.remove(("content-type", "application/json"))
         if reader.parser is not None and reader.parser.last_event_id is not None:
             headers.append(("last-event-id", reader.parser.last_event_id))
-        async with self._backend.exchange("GET", self.url, headers, None) as response:
+        stamped, _ = await self._auth.stamp(headers)
+        async with self._backend.exchange("GET", self.url, stamped, None) as response:
             self._last_status = f"GET: HTTP {response.status}"
             if opened is not None:
                 opened()
@@ -291,17 +306,22 @@ class StreamableHttpTransport:
 
     # -- everything else --------------------------------------------------------------------------
     async def _post_message(self, msg: Message, frame: bytes) -> None:
-        with trio.move_on_after(self._timeout) as deadline:
-            async with self._backend.exchange("POST", self.url, self._headers, frame) as response:
-                self._last_status = f"POST {msg.get('method', 'response')}: HTTP {response.status}"
-                body = await response.read(self._max_frame)
-        if deadline.cancelled_caught:
-            raise TransportError(f"POST {self.url}: no answer within {self._timeout:g}s")
+        what = msg.get("method") or f"response to {msg.get('id')!r}"
+        where = f"POST {self.url} ({what})"
+        for rounds in range(AUTH_ROUNDS + 1):
+            headers, credential = await self._auth.stamp(self._headers)
+            with trio.move_on_after(self._timeout) as deadline:
+                async with self._backend.exchange("POST", self.url, headers, frame) as response:
+                    self._last_status = f"POST {msg.get('method', 'response')}: HTTP {response.status}"
+                    body = await response.read(self._max_frame)
+            if deadline.cancelled_caught:
+                raise TransportError(f"POST {self.url}: no answer within {self._timeout:g}s")
+            if not await self._auth.retry(
+                response.status, response.headers, credential, rounds=rounds, where=where
+            ):
+                break
         if not 200 <= response.status < 300:
-            what = msg.get("method") or f"response to {msg.get('id')!r}"
-            raise HttpStatusError(
-                f"POST {self.url} ({what})", status=response.status, body=body.decode("utf-8", "replace")
-            )
+            raise HttpStatusError(where, status=response.status, body=body.decode("utf-8", "replace"))
         if msg.get("method") == "notifications/initialized" and self.era != "modern" and self.session_id:
             with trio.move_on_after(self._timeout):
                 await self._nursery.start(self._listen)
@@ -345,7 +365,8 @@ class StreamableHttpTransport:
 
     async def _delete_session(self) -> None:
         try:
-            async with self._backend.exchange("DELETE", self.url, self._headers, None) as response:
+            headers, _ = await self._auth.stamp(self._headers)
+            async with self._backend.exchange("DELETE", self.url, headers, None) as response:
                 self._last_status = f"DELETE: HTTP {response.status}"
         except ServerError:
             pass  # best effort: the server forgets idle sessions anyway
@@ -385,12 +406,15 @@ async def open_http_transport(
     timeout: float = 30.0,
     tap: FrameTap | None = None,
     max_frame: int = DEFAULT_MAX_FRAME,
+    auth: AuthProvider | None = None,
 ) -> AsyncIterator[StreamableHttpTransport]:
     """A Streamable HTTP transport to the MCP endpoint ``url``.
 
     ``timeout`` bounds exchanges that are not requests (notifications, responses, the final
     DELETE); requests are bounded by the session's own timeouts. Nothing is sent until the
     first message; on exit in-flight requests are aborted and the session is DELETEd.
+    ``auth`` supplies ``Authorization`` for every request and re-authorizes on 401/403
+    (it takes precedence over ``bearer_token``).
     """
     http = make_backend(url, backend, connect_timeout=connect_timeout)
     try:
@@ -403,6 +427,7 @@ async def open_http_transport(
                 tap=tap,
                 max_frame=max_frame,
                 timeout=timeout,
+                auth=auth,
             )
             try:
                 yield transport

@@ -9,7 +9,6 @@ the answer arrived.
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from urllib.parse import urlsplit
@@ -31,22 +30,11 @@ class _Stale(Exception):
 
 
 class _Connection:
-    __slots__ = ("fd", "h11", "stream")
+    __slots__ = ("h11", "stream")
 
     def __init__(self, stream: trio.SocketStream) -> None:
         self.stream = stream
-        self.fd = stream.socket.fileno()
         self.h11 = h11.Connection(h11.CLIENT)
-
-    async def send(self, data: bytes) -> None:
-        """One non-blocking write first (a request fits a socket buffer): no scheduler round
-        trip on the hot path; only a full buffer takes trio's awaiting ``send_all``."""
-        try:
-            sent = os.write(self.fd, data)
-        except BlockingIOError:
-            sent = 0
-        if sent < len(data):
-            await self.stream.send_all(data[sent:])
 
     async def next_event(self) -> h11.Event | type[h11.PAUSED]:
         conn = self.h11
@@ -132,7 +120,7 @@ class H11Backend:
             data += conn.h11.send(h11.Data(data=body)) or b""
         data += conn.h11.send(h11.EndOfMessage()) or b""
         try:
-            await conn.send(data)
+            await conn.stream.send_all(data)
             while True:
                 event = await conn.next_event()
                 if type(event) is h11.Response:
