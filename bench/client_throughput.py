@@ -9,7 +9,7 @@ stdio: the raw echo server of ../shared/bench/servers/raw_echo.py at 1 and 64 in
   Targets: mcpctl >= 0.9x raw-trio and >= 3x the SDK client at both depths.
 http: the official SDK server (../shared/bench/echo_server.py: SSE answers, and --json-response)
   and server-everything (streamableHttp) at 1, 16 and 64 in flight, driven by wrk (C, on a session
-  opened here) and by mcpctl's pipelined client on the lean h11 backend. Target: >= 0.9x wrk.
+  opened here) and by mcpctl's pipelined client on the lean (httptools) backend. Target: >= 0.9x wrk.
 
 Every cell runs in its own client process with a wall-clock limit; each HTTP cell gets a fresh
 server (server-everything's event store grows with every answer). Rounds are interleaved and the
@@ -244,7 +244,7 @@ def bench_http(args: argparse.Namespace) -> None:
                     )
                     results.setdefault((server, client, depth), []).append(r)
     print("\n## Streamable HTTP: tools/call echo, one session, N in flight (calls/s, p50 / p99 ms)\n")
-    print("| server | in flight | wrk | mcpctl (h11, pipelined) | mcpctl ÷ wrk |")
+    print("| server | in flight | wrk | mcpctl (lean, pipelined) | mcpctl ÷ wrk |")
     print("|---|---|---|---|---|")
     for server in servers:
         for depth in depths:

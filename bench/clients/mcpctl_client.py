@@ -72,7 +72,7 @@ def cli() -> None:
     ap.add_argument("--warmup", type=float, default=1.0)
     ap.add_argument("--api", choices=["pipeline", "await"], default="pipeline")
     ap.add_argument("--protocol", default="auto")
-    ap.add_argument("--backend", choices=["h11", "httpx"], default="h11")
+    ap.add_argument("--backend", choices=["lean", "httpx"], default="lean")
     args = ap.parse_args(argv)
     target: ServerTarget
     if args.mode == "stdio":

@@ -52,7 +52,7 @@ class HttpTarget:
     headers: Mapping[str, str] = field(default_factory=dict)
     bearer_token: str | None = None
     transport: Literal["streamable", "sse"] = "streamable"
-    backend: Literal["httpx", "h11"] = "httpx"
+    backend: Literal["httpx", "lean"] = "httpx"
     auth: AuthProvider | None = None
     """OAuth (or any provider): stamps ``Authorization`` and re-authorizes on 401/403 (Streamable HTTP)."""
 

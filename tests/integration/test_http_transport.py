@@ -24,7 +24,7 @@ from mcpctl.mcp.transports.http import (
 )
 from mcpctl.mcp.transports.sse import SseTransport, open_sse_transport
 
-BACKENDS = ["httpx", "h11"]
+BACKENDS = ["httpx", "lean"]
 CLIENT_INFO = {"name": "mcpctl-test", "version": "0"}
 MODERN = "2026-07-28"
 Transport = StreamableHttpTransport | SseTransport
@@ -128,7 +128,7 @@ async def test_progress_streams_before_the_answer(sdk_http_server: str, backend:
 
 
 async def test_concurrent_requests_share_the_transport(sdk_http_server: str) -> None:
-    async with open_http_transport(sdk_http_server, backend="h11") as t:
+    async with open_http_transport(sdk_http_server, backend="lean") as t:
         peer = Peer(t)
         await peer.handshake()
         msgs = [
@@ -498,9 +498,9 @@ async def test_a_jsonrpc_error_at_an_http_error_status_is_the_answer(backend: st
     }
 
 
-async def test_h11_refuses_https() -> None:
+async def test_lean_backend_refuses_https() -> None:
     with pytest.raises(UsageError, match="plain http:// only"):
-        async with open_http_transport("https://example.com/mcp", backend="h11"):
+        async with open_http_transport("https://example.com/mcp", backend="lean"):
             pass
 
 

@@ -25,8 +25,8 @@ CASES = {
     "http-json-auto": ("modern", "2026-07-28"),
     "http-sse-handshake": ("handshake", "2025-11-25"),
     "http-json-handshake-2025-06-18": ("handshake", "2025-06-18"),
-    "http-h11-auto": ("modern", "2026-07-28"),
-    "http-h11-handshake": ("handshake", "2025-11-25"),
+    "http-lean-auto": ("modern", "2026-07-28"),
+    "http-lean-handshake": ("handshake", "2025-11-25"),
 }
 
 
@@ -40,7 +40,7 @@ async def case(request: pytest.FixtureRequest) -> AsyncIterator[tuple[str, Serve
         yield name, StdioTarget(command=SDK_STDIO), protocol
         return
     url: str = request.getfixturevalue("sdk_json_server" if "json" in name else "sdk_http_server")
-    yield name, HttpTarget(url=url, backend="h11" if "h11" in name else "httpx"), protocol
+    yield name, HttpTarget(url=url, backend="lean" if "lean" in name else "httpx"), protocol
 
 
 @pytest.fixture

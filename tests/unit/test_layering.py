@@ -34,7 +34,7 @@ def test_the_client_does_not_import_upward(path: Path) -> None:
     ("library", "allowed"),
     [
         ("httpx", {"mcp/transports/http_httpx.py", "mcp/auth"}),
-        ("h11", {"mcp/transports/http_h11.py"}),
+        ("httptools", {"mcp/transports/http_lean.py"}),
         ("typer", {"cli/app.py"}),
     ],
 )
@@ -49,4 +49,6 @@ def test_foreign_libraries_enter_in_one_place(library: str, allowed: set[str]) -
 
 
 def test_jsonrpc_is_sans_io() -> None:
-    assert not {m for m in imports(PKG / "mcp" / "jsonrpc.py") if m.split(".")[0] in ("trio", "httpx", "h11")}
+    assert not {
+        m for m in imports(PKG / "mcp" / "jsonrpc.py") if m.split(".")[0] in ("trio", "httpx", "httptools")
+    }

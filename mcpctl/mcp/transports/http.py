@@ -386,10 +386,10 @@ def auth_headers(headers: Mapping[str, str] | None, bearer_token: str | None) ->
 
 def make_backend(url: str, backend: BackendName, *, connect_timeout: float) -> HttpBackend:
     """The named HTTP backend for ``url``."""
-    if backend == "h11":
-        from mcpctl.mcp.transports.http_h11 import H11Backend
+    if backend == "lean":
+        from mcpctl.mcp.transports.http_lean import LeanBackend
 
-        return H11Backend(url, connect_timeout=connect_timeout)
+        return LeanBackend(url, connect_timeout=connect_timeout)
     from mcpctl.mcp.transports.http_httpx import HttpxBackend
 
     return HttpxBackend(connect_timeout=connect_timeout)

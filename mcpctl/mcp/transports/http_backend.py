@@ -1,7 +1,8 @@
 """The small interface between the MCP HTTP transports and an HTTP client library.
 
 Two implementations: :mod:`~mcpctl.mcp.transports.http_httpx` (the default; HTTPS, proxies)
-and :mod:`~mcpctl.mcp.transports.http_h11` (plain HTTP/1.1 on trio sockets: the load path).
+and :mod:`~mcpctl.mcp.transports.http_lean` (plain HTTP/1.1 on trio sockets with the httptools
+parser: the load path).
 A backend translates its library's exceptions into :class:`~mcpctl.errors.TransportError`
 where they enter, so the transports never see a foreign exception.
 """
@@ -15,7 +16,7 @@ from typing import Literal, Protocol
 
 from mcpctl.errors import FrameTooLarge
 
-BackendName = Literal["httpx", "h11"]
+BackendName = Literal["httpx", "lean"]
 Headers = Sequence[tuple[str, str]]
 
 
