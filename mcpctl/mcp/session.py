@@ -33,7 +33,7 @@ from mcpctl.mcp.protocol import (
     PROTOCOL_VERSION_META,
 )
 from mcpctl.mcp.results import Progress
-from mcpctl.mcp.transports.base import Era, Failed, Transport
+from mcpctl.mcp.transports.base import Era, Failed, Incoming, PushTransport, Transport
 
 _EARLY_FLUSH = 16
 ProgressCallback = Callable[[Progress], None]
@@ -142,6 +142,9 @@ class ClientSession:
         self._envelope: Message | None = None
         self.era: Era = "handshake"
         self.protocol_version: str | None = None
+        self._push_send = transport.send_nowait if isinstance(transport, PushTransport) else None
+        if isinstance(transport, PushTransport):
+            transport.attach(self._push)
 
     @property
     def closed(self) -> ServerError | None:
@@ -304,28 +307,16 @@ class ClientSession:
     async def run_reader(self) -> None:
         """Route incoming messages until the connection ends; then fail whatever is pending."""
         receive = self.transport.receive
-        pop = self._pending.pop
-        now = time.perf_counter_ns
+        resolve_result = self._resolve_result
         try:
             while True:
                 for item in await receive():
-                    # the hot path inline: a result for one of ours with no progress to untrack
-                    if type(item) is dict and "result" in item and "method" not in item:
-                        reply = pop(item.get("id"), None)  # type: ignore[arg-type]
-                        if reply is not None and reply.on_progress is None and type(item["result"]) is dict:
-                            reply.received_ns = now()
-                            reply.result = item["result"]
-                            if reply.done is not None:
-                                reply.done(reply)
-                                # send what the callbacks queued while the server still has work,
-                                # so client and server overlap instead of taking turns
-                                if len(self._outbox) >= _EARLY_FLUSH:
-                                    await self.flush()
-                            else:
-                                reply.event.set()  # type: ignore[union-attr]
-                            continue
-                        if reply is not None:
-                            self._pending[reply.request_id] = reply  # the general path decides
+                    if type(item) is dict and resolve_result(item):
+                        # send what the callbacks queued while the server still has work, so
+                        # client and server overlap instead of taking turns
+                        if len(self._outbox) >= _EARLY_FLUSH:
+                            await self.flush()
+                        continue
                     if type(item) is dict:
                         await self._route(item)
                     else:
@@ -338,6 +329,39 @@ class ClientSession:
         finally:
             if self._closed is None:
                 self._close(TransportError("session closed"))
+
+    def _push(self, items: list[Incoming]) -> list[Incoming]:
+        """A pushing transport's answers, routed in the task that read them: results for our
+        requests are resolved here and the requests their callbacks queue go out at once;
+        everything else is returned for the reader task."""
+        rest: list[Incoming] = []
+        for item in items:
+            if not (type(item) is dict and self._resolve_result(item)):
+                rest.append(item)
+        if self._outbox and self._push_send is not None and self._closed is None:
+            batch, self._outbox = self._outbox, []
+            try:
+                self._push_send(batch)
+            except ServerError as exc:
+                for msg in batch:
+                    self._resolve(msg["id"], error=exc)
+        return rest
+
+    def _resolve_result(self, msg: Message) -> bool:
+        """The hot path: ``msg`` is a result for a pending request without a progress callback."""
+        if "result" not in msg or "method" in msg or type(msg["result"]) is not dict:
+            return False
+        reply = self._pending.get(msg.get("id"))  # type: ignore[arg-type]
+        if reply is None or reply.on_progress is not None:
+            return False
+        del self._pending[reply.request_id]
+        reply.received_ns = time.perf_counter_ns()
+        reply.result = msg["result"]
+        if reply.done is not None:
+            reply.done(reply)
+        else:
+            reply.event.set()  # type: ignore[union-attr]
+        return True
 
     def _close(self, exc: ServerError) -> None:
         self._closed = exc

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Literal, Protocol, runtime_checkable
 
 from mcpctl.errors import ServerError
 from mcpctl.mcp.jsonrpc import Message, RequestId
@@ -34,6 +34,8 @@ class Failed:
 
 
 Incoming = Message | Failed
+Sink = Callable[[list[Incoming]], list[Incoming]]
+"""Routes what it can in the calling task; returns the rest for :meth:`Transport.receive`."""
 
 
 class Transport(Protocol):
@@ -62,4 +64,19 @@ class Transport(Protocol):
 
     async def aclose(self) -> None:
         """Close the connection and release the server (terminate a stdio child)."""
+        ...
+
+
+@runtime_checkable
+class PushTransport(Protocol):
+    """A transport whose answers arrive in tasks of its own (one per HTTP request): it can hand
+    them to the session right there, and take the next requests without waiting, sparing a
+    hand-over to the reader task per answer (the load path over HTTP)."""
+
+    def attach(self, sink: Sink) -> None:
+        """From now on offer every incoming batch to ``sink`` first."""
+        ...
+
+    def send_nowait(self, messages: Sequence[Message]) -> None:
+        """Send requests (only requests) without waiting."""
         ...

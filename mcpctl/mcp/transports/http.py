@@ -28,7 +28,7 @@ import trio
 from mcpctl.errors import HttpStatusError, ProtocolError, ServerError, TransportError
 from mcpctl.mcp.jsonrpc import Message, RequestId
 from mcpctl.mcp.protocol import PROTOCOL_VERSION_META
-from mcpctl.mcp.transports.base import Era, Failed, FrameTap, Incoming
+from mcpctl.mcp.transports.base import Era, Failed, FrameTap, Incoming, Sink
 from mcpctl.mcp.transports.http_answer import AnswerReader
 from mcpctl.mcp.transports.http_auth import AUTH_ROUNDS, RequestAuth
 from mcpctl.mcp.transports.http_backend import BackendName, Headers, HttpBackend, HttpResponse
@@ -110,6 +110,7 @@ class StreamableHttpTransport:
         self._last_status = ""
         self._closed = False
         self._inbox, self._outbox_recv = trio.open_memory_channel[list[Incoming]](math.inf)
+        self._sink: Sink | None = None
 
     # -- the Transport protocol -----------------------------------------------------------------
     async def send(self, messages: Sequence[Message]) -> None:
@@ -118,18 +119,25 @@ class StreamableHttpTransport:
         for msg in messages:
             if msg.get("method") == "notifications/cancelled" and self._abort(msg):
                 continue
+            if "id" in msg and "method" in msg:
+                self._start_request(msg)
+                continue
             frame = orjson.dumps(msg)
             if self._tap is not None:
                 self._tap("send", frame)
-            if "id" in msg and "method" in msg:
-                scope = trio.CancelScope()
-                previous = self._inflight.get(msg["id"])
-                if previous is not None:
-                    previous.cancel()  # a reused id: the old POST must not answer the new request
-                self._inflight[msg["id"]] = scope
-                self._nursery.start_soon(self._request, msg, frame, scope)
-            else:
-                await self._post_message(msg, frame)
+            await self._post_message(msg, frame)
+
+    def _start_request(self, msg: Message) -> None:
+        """POST a request in a task of its own; its answer arrives through :meth:`_deliver`."""
+        frame = orjson.dumps(msg)
+        if self._tap is not None:
+            self._tap("send", frame)
+        scope = trio.CancelScope()
+        previous = self._inflight.get(msg["id"])
+        if previous is not None:
+            previous.cancel()  # a reused id: the old POST must not answer the new request
+        self._inflight[msg["id"]] = scope
+        self._nursery.start_soon(self._request, msg, frame, scope)
 
     async def receive(self) -> list[Incoming]:
         try:
@@ -373,7 +381,20 @@ class StreamableHttpTransport:
 
     def _deliver(self, items: list[Incoming]) -> None:
         if items and not self._closed:
+            if self._sink is not None:
+                items = self._sink(items)
+                if not items:
+                    return
             self._inbox.send_nowait(items)
+
+    def attach(self, sink: Sink) -> None:
+        self._sink = sink
+
+    def send_nowait(self, messages: Sequence[Message]) -> None:
+        if self._closed:
+            raise TransportError("the HTTP transport is closed")
+        for msg in messages:
+            self._start_request(msg)
 
 
 def auth_headers(headers: Mapping[str, str] | None, bearer_token: str | None) -> list[tuple[str, str]]:
