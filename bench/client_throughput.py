@@ -1,6 +1,7 @@
 """mcpctl's client against peers measured in the same run: calls/s and p50/p99 latency.
 
 usage: python bench/client_throughput.py [--only stdio|http] [--duration S] [--warmup S] [--rounds N]
+                                        [--servers sdk,sdk-json,everything]
 
 stdio: the raw echo server of ../shared/bench/servers/raw_echo.py at 1 and 64 in flight, driven by
   raw-trio (../shared/bench/clients/raw_stdio.py), the official SDK's ClientSession
@@ -215,7 +216,7 @@ def run_wrk(url: str, conc: int, duration: float, warmup: float) -> dict:
 
 
 def bench_http(args: argparse.Namespace) -> None:
-    servers = ["sdk", "sdk-json", "everything"]
+    servers = args.servers.split(",")
     depths = (1, 16, 64)
     results: dict[tuple[str, str, int], list[dict]] = {}
     window = ["--duration", str(args.duration), "--warmup", str(args.warmup)]
@@ -291,6 +292,9 @@ def main() -> None:
     ap.add_argument("--duration", type=float, default=5.0)
     ap.add_argument("--warmup", type=float, default=1.0)
     ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument(
+        "--servers", default="sdk,sdk-json,everything", help="HTTP servers: sdk, sdk-json, everything"
+    )
     args = ap.parse_args()
     print(
         f"# client throughput — {time.strftime('%Y-%m-%d %H:%M')} — {os.cpu_count()} cores, Python {sys.version.split()[0]}"
