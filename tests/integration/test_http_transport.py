@@ -16,12 +16,8 @@ import trio
 from mcpctl.errors import FrameTooLarge, HttpStatusError, ProtocolError, TransportError, UsageError
 from mcpctl.mcp.protocol import CLIENT_CAPABILITIES_META, CLIENT_INFO_META, PROTOCOL_VERSION_META
 from mcpctl.mcp.transports.base import Failed
-from mcpctl.mcp.transports.http import (
-    StreamableHttpTransport,
-    decode_header_value,
-    encode_header_value,
-    open_http_transport,
-)
+from mcpctl.mcp.transports.http import StreamableHttpTransport, open_http_transport
+from mcpctl.mcp.transports.http_headers import decode_header_value, encode_header_value
 from mcpctl.mcp.transports.sse import SseTransport, open_sse_transport
 
 BACKENDS = ["httpx", "lean"]

@@ -15,9 +15,7 @@ has no client notifications, so ``notifications/cancelled`` aborts the request's
 
 from __future__ import annotations
 
-import base64
 import math
-import re
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Final
@@ -27,49 +25,18 @@ import trio
 
 from mcpctl.errors import HttpStatusError, ProtocolError, ServerError, TransportError
 from mcpctl.mcp.jsonrpc import Message, RequestId
-from mcpctl.mcp.protocol import PROTOCOL_VERSION_META
 from mcpctl.mcp.transports.base import Era, Failed, FrameTap, Incoming, Sink
 from mcpctl.mcp.transports.http_answer import AnswerReader
 from mcpctl.mcp.transports.http_auth import AUTH_ROUNDS, RequestAuth
-from mcpctl.mcp.transports.http_backend import BackendName, Headers, HttpBackend, HttpResponse
+from mcpctl.mcp.transports.http_backend import BackendName, Headers, HttpBackend, HttpResponse, make_backend
+from mcpctl.mcp.transports.http_headers import auth_headers, request_headers
 
 if TYPE_CHECKING:
     from mcpctl.mcp.auth.provider import AuthProvider
 
 DEFAULT_MAX_FRAME: Final = 16 * 1024 * 1024
-NAME_BEARING_METHODS: Final[Mapping[str, str]] = {
-    "tools/call": "name",
-    "prompts/get": "name",
-    "resources/read": "uri",
-}
-"""Methods whose target (this ``params`` key) is mirrored into the ``Mcp-Name`` header."""
-
 _RESUME_ATTEMPTS: Final = 2
 _DEFAULT_RETRY_MS: Final = 1000
-_HEADER_SAFE: Final = re.compile(r"[\x20-\x7e]*")
-_B64_SENTINEL: Final = re.compile(r"=\?base64\?(.*)\?=")
-
-
-def encode_header_value(value: str) -> str:
-    """A value as it travels in an ``Mcp-*`` header: verbatim if printable ASCII without edge
-    spaces, else UTF-8 base64 inside ``=?base64?...?=``."""
-    if _HEADER_SAFE.fullmatch(value) and value == value.strip() and not _B64_SENTINEL.fullmatch(value):
-        return value
-    return f"=?base64?{base64.b64encode(value.encode()).decode('ascii')}?="
-
-
-def decode_header_value(value: str) -> str | None:
-    """Inverse of :func:`encode_header_value`; ``None`` for a malformed sentinel."""
-    match = _B64_SENTINEL.fullmatch(value)
-    if match is None:
-        return value
-    try:
-        decoded = base64.b64decode(match.group(1), validate=True)
-        if base64.b64encode(decoded).decode("ascii") != match.group(1):
-            return None
-        return decoded.decode()
-    except (ValueError, UnicodeDecodeError):
-        return None
 
 
 class StreamableHttpTransport:
@@ -184,25 +151,11 @@ class StreamableHttpTransport:
         self._headers = headers
 
     def _request_headers(self, msg: Message) -> list[tuple[str, str]]:
-        method: str = msg["method"]
-        version = self._envelope_version(msg) if self.era != "handshake" else None
-        if version is None:
+        if self.era == "handshake":
             return self._headers
-        headers = [(k, v) for k, v in self._headers if k != "mcp-protocol-version"]
-        headers += [("mcp-protocol-version", version), ("mcp-method", method)]
-        key = NAME_BEARING_METHODS.get(method)
-        params = msg.get("params")
-        if key is not None and isinstance(params, dict) and isinstance(name := params.get(key), str):
-            headers.append(("mcp-name", encode_header_value(name)))
-        return headers
-
-    def _envelope_version(self, msg: Message) -> str | None:
-        params = msg.get("params")
-        meta = params.get("_meta") if isinstance(params, dict) else None
-        version = meta.get(PROTOCOL_VERSION_META) if isinstance(meta, dict) else None
-        if isinstance(version, str):
-            return version
-        return self.protocol_version if self.era == "modern" else None
+        return request_headers(
+            self._headers, msg, modern_version=self.protocol_version if self.era == "modern" else None
+        )
 
     # -- requests ---------------------------------------------------------------------------------
     def _abort(self, msg: Message) -> bool:
@@ -395,25 +348,6 @@ class StreamableHttpTransport:
             raise TransportError("the HTTP transport is closed")
         for msg in messages:
             self._start_request(msg)
-
-
-def auth_headers(headers: Mapping[str, str] | None, bearer_token: str | None) -> list[tuple[str, str]]:
-    """The caller's headers plus ``Authorization: Bearer`` (kept out of error messages)."""
-    out = [(name.lower(), value) for name, value in (headers or {}).items()]
-    if bearer_token:
-        out = [(k, v) for k, v in out if k != "authorization"] + [("authorization", f"Bearer {bearer_token}")]
-    return out
-
-
-def make_backend(url: str, backend: BackendName, *, connect_timeout: float) -> HttpBackend:
-    """The named HTTP backend for ``url``."""
-    if backend == "lean":
-        from mcpctl.mcp.transports.http_lean import LeanBackend
-
-        return LeanBackend(url, connect_timeout=connect_timeout)
-    from mcpctl.mcp.transports.http_httpx import HttpxBackend
-
-    return HttpxBackend(connect_timeout=connect_timeout)
 
 
 @asynccontextmanager

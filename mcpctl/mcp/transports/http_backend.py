@@ -62,3 +62,14 @@ class HttpBackend(Protocol):
     async def aclose(self) -> None:
         """Close every connection."""
         ...
+
+
+def make_backend(url: str, backend: BackendName, *, connect_timeout: float) -> HttpBackend:
+    """The named HTTP backend for ``url``."""
+    if backend == "lean":
+        from mcpctl.mcp.transports.http_lean import LeanBackend
+
+        return LeanBackend(url, connect_timeout=connect_timeout)
+    from mcpctl.mcp.transports.http_httpx import HttpxBackend
+
+    return HttpxBackend(connect_timeout=connect_timeout)

@@ -19,9 +19,10 @@ import trio
 from mcpctl.errors import HttpStatusError, ServerError, TransportError
 from mcpctl.mcp.jsonrpc import Message
 from mcpctl.mcp.transports.base import Era, Failed, FrameTap, Incoming
-from mcpctl.mcp.transports.http import DEFAULT_MAX_FRAME, auth_headers, make_backend
+from mcpctl.mcp.transports.http import DEFAULT_MAX_FRAME
 from mcpctl.mcp.transports.http_answer import AnswerReader
-from mcpctl.mcp.transports.http_backend import BackendName, Headers, HttpBackend
+from mcpctl.mcp.transports.http_backend import BackendName, Headers, HttpBackend, make_backend
+from mcpctl.mcp.transports.http_headers import auth_headers
 from mcpctl.mcp.transports.sse_events import SseEvent
 
 
