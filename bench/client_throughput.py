@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import signal
 import socket
 import statistics
@@ -296,6 +297,10 @@ def main() -> None:
         "--servers", default="sdk,sdk-json,everything", help="HTTP servers: sdk, sdk-json, everything"
     )
     args = ap.parse_args()
+    if args.only != "stdio" and shutil.which("wrk") is None:
+        sys.exit("wrk is needed for the HTTP part: apt-get install -y wrk (or run with --only stdio)")
+    if not os.path.isdir(SHARED):
+        sys.exit(f"the peers live in {SHARED} (../shared/bench beside the repository)")
     print(
         f"# client throughput — {time.strftime('%Y-%m-%d %H:%M')} — {os.cpu_count()} cores, Python {sys.version.split()[0]}"
     )
