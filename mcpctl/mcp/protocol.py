@@ -31,6 +31,9 @@ SERVER_INFO_META: Final = "io.modelcontextprotocol/serverInfo"
 DISCOVER_TIMEOUT: Final = 10.0
 """How long the ``server/discover`` probe waits before falling back to the handshake."""
 
+BATCH_VERSION: Final = "2025-03-26"
+"""The one revision with JSON-RPC batches (added in 2025-03-26, removed in 2025-06-18)."""
+
 NEVER_CANCELLED: Final = frozenset({"initialize", "server/discover"})
 """Requests the specification forbids cancelling."""
 

@@ -16,16 +16,25 @@ from __future__ import annotations
 import contextlib
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
 import trio
 
-from mcpctl.errors import McpctlError, ProtocolError, RequestTimeout, RpcError, ServerError, TransportError
+from mcpctl.errors import (
+    McpctlError,
+    ProtocolError,
+    RequestTimeout,
+    RpcError,
+    ServerError,
+    TransportError,
+    UsageError,
+)
 from mcpctl.mcp import jsonrpc
 from mcpctl.mcp.jsonrpc import JSONValue, Message, RequestId
 from mcpctl.mcp.protocol import (
+    BATCH_VERSION,
     CLIENT_CAPABILITIES_META,
     CLIENT_INFO_META,
     LOG_LEVEL_META,
@@ -275,6 +284,50 @@ class ClientSession:
         """Send a request and return its result; raise :class:`RpcError` or a transport error."""
         reply = await self.request_reply(method, params, timeout=timeout, on_progress=on_progress)
         return reply.unwrap()
+
+    async def request_batch(
+        self, calls: Sequence[tuple[str, Message | None]], *, timeout: float | None = None
+    ) -> list[Reply]:
+        """Send requests as one JSON-RPC batch and wait for every reply (in the order given).
+
+        Batches exist only in protocol revision 2025-03-26 (added there, removed in 2025-06-18).
+        Requests still unanswered at the timeout are cancelled on the server.
+        """
+        if self.protocol_version != BATCH_VERSION:
+            raise UsageError(
+                f"JSON-RPC batches exist only in protocol {BATCH_VERSION}; this session speaks "
+                f"{self.protocol_version} (pin it with --protocol {BATCH_VERSION})"
+            )
+        if self._closed is not None:
+            raise self._closed
+        replies: list[Reply] = []
+        messages: list[Message] = []
+        for method, params in calls:
+            self._next_id += 1
+            messages.append(self._stamped(self._next_id, method, params, False))
+            replies.append(Reply(self._next_id, method, None, None))
+            self._pending[self._next_id] = replies[-1]
+        limit = self.options.timeout if timeout is None else timeout
+        try:
+            with trio.move_on_after(limit):
+                await self.transport.send_batch(messages)
+                for reply in replies:
+                    await reply.event.wait()  # type: ignore[union-attr]
+        except ServerError as exc:
+            for reply in replies:
+                self._resolve(reply.request_id, error=exc)
+        except BaseException:
+            for reply in replies:
+                if self._forget(reply.request_id):
+                    await self._cancel_on_server(
+                        reply.request_id, reply.method, "client cancelled the request"
+                    )
+            raise
+        for reply in replies:
+            if self._forget(reply.request_id):
+                await self._cancel_on_server(reply.request_id, reply.method, f"timed out after {limit:g}s")
+                reply.error = RequestTimeout(method=reply.method, timeout=limit)
+        return replies
 
     async def notify(self, method: str, params: Message | None = None) -> None:
         """Send a notification."""

@@ -187,7 +187,12 @@ def main() -> None:
             if not line.strip():
                 continue
             try:
-                answer = server.answer(orjson.loads(line))
+                msg = orjson.loads(line)
+                if isinstance(msg, list):  # a JSON-RPC batch: the answers go back as one array
+                    answers = [a for a in (server.answer(m) for m in msg) if a is not None]
+                    answer = b"[" + b",".join(answers) + b"]" if answers else None
+                else:
+                    answer = server.answer(msg)
             except orjson.JSONDecodeError:
                 answer = b'{"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"Parse error"}}'
             if answer is not None:

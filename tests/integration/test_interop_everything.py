@@ -158,3 +158,19 @@ async def test_roots_are_answered(everything: ServerTarget) -> None:
     async with open_client(everything, options=options) as client:
         roots = await client.call_tool("get-roots-list", {})
     assert "file:///work/project" in roots.text
+
+
+@pytest.mark.parametrize("backend", ["httpx", "lean"])
+async def test_a_batch_over_http(everything_http_server: str, backend: str) -> None:
+    from mcpctl.mcp.client import HttpTarget
+
+    target = HttpTarget(url=everything_http_server, backend=backend)  # type: ignore[arg-type]
+    async with open_client(target, protocol="2025-03-26") as client:
+        replies = await client.session.request_batch(
+            [
+                ("tools/call", {"name": "echo", "arguments": {"message": "one"}}),
+                ("tools/call", {"name": "get-sum", "arguments": {"a": 1, "b": 2}}),
+            ]
+        )
+    assert replies[0].unwrap()["content"][0]["text"] == "Echo: one"
+    assert "3" in replies[1].unwrap()["content"][0]["text"]

@@ -8,7 +8,14 @@ import sys
 import pytest
 import trio
 
-from mcpctl.errors import FrameTooLarge, ProtocolError, RequestTimeout, ServerExited, ServerStartError
+from mcpctl.errors import (
+    FrameTooLarge,
+    ProtocolError,
+    RequestTimeout,
+    RpcError,
+    ServerExited,
+    ServerStartError,
+)
 from mcpctl.mcp.client import StdioTarget, open_client
 from testing.paths import ROOT, scenario
 
@@ -113,3 +120,18 @@ def test_cli_exit_code_and_one_line_error(behaviour: str, code: int, message: st
     assert lines[0].startswith("mcpctl: error: ")
     assert message in lines[0]
     assert "Traceback" not in proc.stderr
+
+
+async def test_batch_over_stdio() -> None:
+    async with open_client(target("echo"), protocol="2025-03-26") as client:
+        replies = await client.session.request_batch(
+            [
+                ("ping", None),
+                ("tools/call", {"name": "echo", "arguments": {"message": "b"}}),
+                ("no/such", None),
+            ]
+        )
+    assert replies[0].result == {}
+    assert replies[1].unwrap()["content"][0]["text"] == "b"
+    assert isinstance(replies[2].error, RpcError)
+    assert replies[2].error.code == -32601

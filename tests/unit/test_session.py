@@ -380,3 +380,30 @@ async def test_input_required_is_answered_and_the_call_retried(pair: tuple[Clien
         nursery.start_soon(serve)
         result = await client.call_tool("t", {})
     assert result.text == "done"
+
+
+async def test_batches_need_protocol_2025_03_26(pair: tuple[ClientSession, ServerEnd]) -> None:
+    session, _ = pair
+    session.adopt(protocol_version="2025-11-25", era="handshake")
+    with pytest.raises(UsageError, match="JSON-RPC batches exist only in protocol 2025-03-26"):
+        await session.request_batch([("ping", None)])
+
+
+async def test_a_batch_is_answered_in_order_and_times_out_per_request(
+    pair: tuple[ClientSession, ServerEnd], autojump_clock: trio.testing.MockClock
+) -> None:
+    session, server = pair
+    session.adopt(protocol_version="2025-03-26", era="handshake")
+    async with trio.open_nursery() as nursery:
+
+        async def serve() -> None:
+            first, second, _third = [await server.receive() for _ in range(3)]
+            # answered together, out of order; the third never
+            await server.send([answer(second, {"n": 2}), answer(first, {"n": 1})])
+
+        nursery.start_soon(serve)
+        replies = await session.request_batch([("a", None), ("b", None), ("c", None)], timeout=3)
+    assert [r.result for r in replies[:2]] == [{"n": 1}, {"n": 2}]
+    assert isinstance(replies[2].error, RequestTimeout)
+    cancel = server.receive_nowait()
+    assert cancel["params"]["requestId"] == replies[2].request_id

@@ -50,6 +50,10 @@ class Transport(Protocol):
         """Send messages in order, as few writes as the wire allows."""
         ...
 
+    async def send_batch(self, messages: Sequence[Message]) -> None:
+        """Send ``messages`` as one JSON-RPC batch (one frame), for revisions that allow batches."""
+        ...
+
     async def receive(self) -> list[Incoming]:
         """The next batch of incoming items; raises :class:`~mcpctl.errors.TransportError` at the end."""
         ...

@@ -169,9 +169,13 @@ class StreamableHttpTransport:
             scope.cancel()
         return True
 
-    async def _request(self, msg: Message, frame: bytes, scope: trio.CancelScope) -> None:
+    async def _request(
+        self, msg: Message, frame: bytes, scope: trio.CancelScope, batch: tuple[RequestId, ...] = ()
+    ) -> None:
         request_id: RequestId = msg["id"]
-        reader = AnswerReader(request_id, tap=self._tap, max_frame=self._max_frame, deliver=self._deliver)
+        reader = AnswerReader(
+            request_id, tap=self._tap, max_frame=self._max_frame, deliver=self._deliver, batch=batch
+        )
         try:
             with scope:
                 try:
@@ -179,10 +183,28 @@ class StreamableHttpTransport:
                     if not reader.answered:
                         await self._resume(reader)
                 except ServerError as exc:
-                    self._deliver([Failed(request_id, exc)])
+                    self._deliver(reader.fail(exc) or [Failed(request_id, exc)])
         finally:
-            if self._inflight.get(request_id) is scope:
-                del self._inflight[request_id]
+            for done in batch or (request_id,):
+                if self._inflight.get(done) is scope:
+                    del self._inflight[done]
+
+    async def send_batch(self, messages: Sequence[Message]) -> None:
+        """One POST whose body is the JSON array of ``messages``; the answers come back together."""
+        if self._closed:
+            raise TransportError("the HTTP transport is closed")
+        frame = orjson.dumps(list(messages))
+        if self._tap is not None:
+            self._tap("send", frame)
+        ids = tuple(m["id"] for m in messages if "id" in m and "method" in m)
+        if not ids:
+            await self._post_message(messages[0], frame)
+            return
+        scope = trio.CancelScope()
+        for request_id in ids:
+            self._inflight[request_id] = scope
+        first = next(m for m in messages if "id" in m and "method" in m)
+        self._nursery.start_soon(self._request, first, frame, scope, ids)
 
     async def _post_request(self, msg: Message, frame: bytes, reader: AnswerReader) -> None:
         for rounds in range(AUTH_ROUNDS + 1):

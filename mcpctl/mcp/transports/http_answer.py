@@ -8,7 +8,7 @@ from typing import Final
 
 import trio
 
-from mcpctl.errors import ProtocolError
+from mcpctl.errors import ProtocolError, ServerError
 from mcpctl.mcp import jsonrpc
 from mcpctl.mcp.jsonrpc import RequestId
 from mcpctl.mcp.transports.base import Failed, FrameTap, Incoming
@@ -30,9 +30,19 @@ class AnswerReader:
     """
 
     def __init__(
-        self, request_id: RequestId | None, *, tap: FrameTap | None, max_frame: int, deliver: Deliver
+        self,
+        request_id: RequestId | None,
+        *,
+        tap: FrameTap | None,
+        max_frame: int,
+        deliver: Deliver,
+        batch: tuple[RequestId, ...] = (),
     ) -> None:
         self.request_id = request_id
+        self.waiting: set[RequestId] = (
+            set(batch) if batch else ({request_id} if request_id is not None else set())
+        )
+        """The requests this body must answer: one, or every request of a JSON-RPC batch."""
         self.answered = False
         self.parser: SseParser | None = None
         self.on_event: Callable[[SseEvent], bool] | None = None
@@ -73,18 +83,25 @@ class AnswerReader:
         if self._tap is not None:
             self._tap("recv", data)
         items: list[Incoming] = []
-        request_id = self.request_id
+        waiting = self.waiting
         for item in jsonrpc.decode(data):
             if isinstance(item, jsonrpc.Malformed):
                 excerpt = item.raw[:200].decode("utf-8", "replace")
                 error = ProtocolError(f"server sent {item.reason}: {excerpt!r}", frame=item.raw[:200])
-                items.append(Failed(request_id, error))
-                self.answered = self.answered or request_id is not None
+                items.extend(self.fail(error))
                 continue
             items.append(item)
-            if request_id is not None and "method" not in item and item.get("id") == request_id:
-                self.answered = True
+            if waiting and "method" not in item and item.get("id") in waiting:
+                waiting.discard(item["id"])
+                self.answered = not waiting
         self._deliver(items)
+
+    def fail(self, error: ServerError) -> list[Incoming]:
+        """Failures for every request still waiting; afterwards nothing is."""
+        failed: list[Incoming] = [Failed(request_id, error) for request_id in sorted(self.waiting, key=str)]
+        self.waiting.clear()
+        self.answered = self.answered or bool(failed)
+        return failed
 
     def error_answer(self, body: bytes) -> bool:
         """Deliver ``body`` if it is a JSON-RPC error answering this request (an id of null counts)."""
@@ -96,10 +113,11 @@ class AnswerReader:
         ):
             return False
         message = items[0]
-        if message.get("id") not in (None, self.request_id):
+        if message.get("id") not in (None, self.request_id) or len(self.waiting) > 1:
             return False
         if self._tap is not None:
             self._tap("recv", body)
         self._deliver([{**message, "id": self.request_id}])
+        self.waiting.clear()
         self.answered = True
         return True

@@ -47,6 +47,10 @@ class MemoryTransport:
             except (trio.BrokenResourceError, trio.ClosedResourceError):
                 raise ServerExited("the in-memory server end is closed") from None
 
+    async def send_batch(self, messages: Sequence[Message]) -> None:
+        """The in-memory pair has no frames: the server end sees the messages one by one."""
+        await self.send(messages)
+
     async def receive(self) -> list[Incoming]:
         try:
             frame = await self._from_server.receive()

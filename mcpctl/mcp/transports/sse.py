@@ -56,6 +56,18 @@ class SseTransport:
         self._inbox, self._outbox_recv = trio.open_memory_channel[list[Incoming]](math.inf)
 
     # -- the Transport protocol -----------------------------------------------------------------
+    async def send_batch(self, messages: Sequence[Message]) -> None:
+        """One POST of the JSON array of ``messages``; the answers arrive on the stream."""
+        if self._ended is not None:
+            raise self._ended
+        frame = orjson.dumps(list(messages))
+        if self._tap is not None:
+            self._tap("send", frame)
+        try:
+            await self._post(frame)
+        except ServerError as exc:
+            self._deliver([Failed(m["id"], exc) for m in messages if "id" in m and "method" in m])
+
     async def send(self, messages: Sequence[Message]) -> None:
         if self._ended is not None:
             raise self._ended

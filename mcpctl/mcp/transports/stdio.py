@@ -70,12 +70,18 @@ class StdioTransport:
         self._broken: TransportError | None = None
 
     # -- sending ------------------------------------------------------------------------------
+    async def send_batch(self, messages: Sequence[Message]) -> None:
+        """One line holding the JSON array of ``messages``."""
+        await self._write([orjson.dumps(list(messages))])
+
     async def send(self, messages: Sequence[Message]) -> None:
+        dumps = orjson.dumps
+        await self._write([dumps(msg) for msg in messages])
+
+    async def _write(self, frames: list[bytes]) -> None:
         if self._broken is not None:
             raise self._broken
-        dumps = orjson.dumps
-        for msg in messages:
-            frame = dumps(msg)
+        for frame in frames:
             if self._tap is not None:
                 self._tap("send", frame)
             self._outbox.append(frame + b"\n")
