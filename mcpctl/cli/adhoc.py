@@ -11,7 +11,7 @@ import orjson
 
 from mcpctl.cli.handler import EXIT_FAILED, EXIT_OK, run_async
 from mcpctl.cli.target import coerce_arguments, resolve_target
-from mcpctl.errors import UsageError
+from mcpctl.errors import RpcError, UsageError
 from mcpctl.mcp.client import Client, open_client
 from mcpctl.mcp.jsonrpc import Message
 from mcpctl.mcp.session import ClientOptions
@@ -109,7 +109,7 @@ def run_list(conn: Conn, *, what: str, output: str) -> int:
         elif what == "resources":
             data = {"resources": await client.list_resources()}
             if "resources" in client.negotiated.capabilities or not data["resources"]:
-                with contextlib.suppress(Exception):
+                with contextlib.suppress(RpcError):  # servers may not implement templates/list
                     data["resourceTemplates"] = await client.list_resource_templates()
         else:
             data = {"prompts": await client.list_prompts()}

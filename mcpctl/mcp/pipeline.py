@@ -74,19 +74,16 @@ async def run_closed_loop(
 
     def answered(reply: Reply) -> None:
         nonlocal in_flight
+        in_flight -= 1
         if reply.error is None:
             stats.ok += 1
         else:
             stats.failed += 1
         if on_reply is not None:
             on_reply(reply)
-        if stats.sent != limit and session.closed is None and (deadline_ns is None or now() < deadline_ns):
-            method, params = make_request(stats.sent)  # the next call, inline: this is the hot loop
-            stats.sent += 1
-            request_nowait(method, params, done=answered)
-            return
-        in_flight -= 1
-        if in_flight == 0:
+        if more():
+            issue()
+        elif in_flight == 0:
             stats.finished_ns = now()
             done.set()
 
@@ -95,7 +92,7 @@ async def run_closed_loop(
             break
         issue()
     if in_flight == 0:
-        stats.finished_ns = time.perf_counter_ns()
+        stats.finished_ns = now()
         return stats
     await session.flush()
     await done.wait()

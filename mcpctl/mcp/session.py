@@ -265,11 +265,9 @@ class ClientSession:
                 await self._send([msg])
                 await pending.event.wait()
         except BaseException:
-            if self._forget(request_id):
-                await self._cancel_on_server(request_id, method, "client cancelled the request")
+            await self._abandon(pending, "client cancelled the request")
             raise
-        if scope.cancelled_caught and self._forget(request_id):
-            await self._cancel_on_server(request_id, method, f"timed out after {limit:g}s")
+        if scope.cancelled_caught and await self._abandon(pending, f"timed out after {limit:g}s"):
             pending.error = RequestTimeout(method=method, timeout=limit)
         return pending
 
@@ -318,14 +316,10 @@ class ClientSession:
                 self._resolve(reply.request_id, error=exc)
         except BaseException:
             for reply in replies:
-                if self._forget(reply.request_id):
-                    await self._cancel_on_server(
-                        reply.request_id, reply.method, "client cancelled the request"
-                    )
+                await self._abandon(reply, "client cancelled the request")
             raise
         for reply in replies:
-            if self._forget(reply.request_id):
-                await self._cancel_on_server(reply.request_id, reply.method, f"timed out after {limit:g}s")
+            if await self._abandon(reply, f"timed out after {limit:g}s"):
                 reply.error = RequestTimeout(method=reply.method, timeout=limit)
         return replies
 
@@ -335,9 +329,13 @@ class ClientSession:
             raise self._closed
         await self._send([jsonrpc.notification(method, params)])
 
-    def _forget(self, request_id: RequestId) -> bool:
-        self._progress.pop(request_id, None)
-        return self._pending.pop(request_id, None) is not None
+    async def _abandon(self, reply: Reply, reason: str) -> bool:
+        """Forget a request still pending and cancel it on the server; False if it was answered."""
+        self._progress.pop(reply.request_id, None)
+        if self._pending.pop(reply.request_id, None) is None:
+            return False
+        await self._cancel_on_server(reply.request_id, reply.method, reason)
+        return True
 
     async def _cancel_on_server(self, request_id: RequestId, method: str, reason: str) -> None:
         if method in NEVER_CANCELLED or self._closed is not None:
