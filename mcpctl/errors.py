@@ -7,7 +7,8 @@ Every expected failure is an :class:`McpctlError`; the CLI maps each branch to a
 
     McpctlError                      exit_code
     ├── UsageError                   2   bad input: nothing ran
-    │   └── SpecError                2   a spec file is invalid (file:line:col: path: message)
+    │   ├── SpecError                2   a spec file is invalid (file:line:col: Kind/name: path: message)
+    │   └── InvalidSpecs             2   several SpecErrors, reported all at once
     ├── CheckFailed                  1   a check, threshold or expectation failed
     ├── ServerError                  3   could not reach, start or keep talking to a server
     │   ├── ServerStartError         3   a stdio server could not be spawned or died before answering
@@ -51,16 +52,34 @@ class SpecError(UsageError):
     """A spec document is invalid at ``path:line:column`` and ``json_path``."""
 
     def __init__(
-        self, message: str, *, path: str, line: int = 0, column: int = 0, json_path: str = ""
+        self,
+        message: str,
+        *,
+        path: str,
+        line: int = 0,
+        column: int = 0,
+        json_path: str = "",
+        subject: str = "",
     ) -> None:
         self.path = path
         self.line = line
         self.column = column
         self.json_path = json_path
+        self.subject = subject
+        """``Kind/name`` of the document the error is in, when known."""
         where = f"{path}:{line}:{column}" if line else path
+        about = f"{subject}: " if subject else ""
         field = f"{json_path}: " if json_path else ""
         self.problem = message
-        super().__init__(f"{where}: {field}{message}")
+        super().__init__(f"{where}: {about}{field}{message}")
+
+
+class InvalidSpecs(UsageError):
+    """Every problem found in a set of spec files, one :class:`SpecError` per line, in file order."""
+
+    def __init__(self, errors: list[SpecError]) -> None:
+        self.errors = errors
+        super().__init__("\n".join(str(error) for error in errors))
 
 
 class CheckFailed(McpctlError):

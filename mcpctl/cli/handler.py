@@ -65,6 +65,7 @@ def run_async(main: Callable[[], Awaitable[int]]) -> int:
 
 
 def fail(exc: McpctlError) -> int:
-    """Print an expected failure as one line; return its exit code."""
-    print(f"mcpctl: error: {exc}", file=sys.stderr)
+    """Print an expected failure as one line (one per spec error); return its exit code."""
+    for line in str(exc).splitlines() or [""]:
+        print(f"mcpctl: error: {line}", file=sys.stderr)
     return exc.exit_code

@@ -1,0 +1,1 @@
+"""Runners: one per spec kind, under trio (DESIGN.md §4)."""
