@@ -386,3 +386,40 @@ def render_value(value: object, context: Mapping[str, object]) -> object:
     if isinstance(value, dict):
         return {key: render_value(item, context) for key, item in value.items()}
     return value
+
+
+def references(text: str) -> set[tuple[str, ...]]:
+    """The context values a template reads through constant names: ``{{ steps.a.id }}`` →
+    ``{("steps", "a", "id")}`` (``steps['a']`` counts too). Raises :class:`TemplateError` like
+    :func:`compile_template` on a syntax error. Lets a spec be checked before anything runs."""
+    try:
+        tree = _ENV.parse(text)
+    except TemplateSyntaxError as exc:
+        raise TemplateError(
+            f"template syntax error on line {exc.lineno}: {exc.message}", line=exc.lineno
+        ) from exc
+    found: set[tuple[str, ...]] = set()
+    _collect_references(tree, found)
+    return found
+
+
+def _collect_references(node: nodes.Node, found: set[tuple[str, ...]]) -> None:
+    chain = _reference(node)
+    if chain is not None:
+        found.add(chain)
+        return
+    for child in node.iter_child_nodes():
+        _collect_references(child, found)
+
+
+def _reference(node: nodes.Node) -> tuple[str, ...] | None:
+    if isinstance(node, nodes.Name):
+        return (node.name,) if node.ctx == "load" else None
+    if isinstance(node, nodes.Getattr):
+        inner = _reference(node.node)
+        return None if inner is None else (*inner, node.attr)
+    if isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const):
+        inner = _reference(node.node)
+        key = node.arg.value
+        return None if inner is None or not isinstance(key, str | int) else (*inner, str(key))
+    return None

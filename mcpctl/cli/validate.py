@@ -1,0 +1,56 @@
+"""``mcpctl validate``: check specs against their schemas and for meaning; nothing runs."""
+
+from __future__ import annotations
+
+import json
+
+from mcpctl.errors import InvalidSpecs, UsageError
+from mcpctl.spec.build import SpecSet, load_specs
+from mcpctl.spec.model import ServersSpec, Spec
+
+
+def run(paths: list[str], *, servers_files: list[str], output: str) -> int:
+    """Validate ``paths``; print a summary (or JSON); raise :class:`InvalidSpecs` on problems (text)."""
+    if output not in ("text", "json"):
+        raise UsageError(f"--output {output!r}: expected text or json")
+    try:
+        specs = load_specs(paths, servers_files=servers_files)
+    except InvalidSpecs as exc:
+        if output == "text":
+            raise
+        print(json.dumps(_report(None, exc), indent=2))
+        return exc.exit_code
+    if output == "json":
+        print(json.dumps(_report(specs, None), indent=2))
+        return 0
+    names = ", ".join(f"{_kind(spec)}/{spec.metadata.name}" for spec in specs.documents)
+    files = len({spec.source.path for spec in specs.documents})
+    print(f"ok: {_count(len(specs.documents), 'document')} in {_count(files, 'file')} ({names})")
+    return 0
+
+
+def _kind(spec: Spec) -> str:
+    return "Servers" if isinstance(spec, ServersSpec) else "TestSuite"
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def _report(specs: SpecSet | None, invalid: InvalidSpecs | None) -> dict[str, object]:
+    documents = [
+        {"kind": _kind(spec), "name": spec.metadata.name, "path": spec.source.path}
+        for spec in (specs.documents if specs is not None else ())
+    ]
+    errors = [
+        {
+            "path": error.path,
+            "line": error.line,
+            "column": error.column,
+            "subject": error.subject,
+            "field": error.json_path,
+            "message": error.problem,
+        }
+        for error in (invalid.errors if invalid is not None else [])
+    ]
+    return {"valid": invalid is None, "documents": documents, "errors": errors}

@@ -1,0 +1,266 @@
+"""The tests of a ``TestSuite`` document, from validated YAML to :mod:`mcpctl.spec.model` records.
+
+Defaults are applied here (jsonschema does not), durations parsed, regexes compiled, lock paths
+resolved; meaning is checked on the way (:mod:`mcpctl.spec.semantics`). Problems go to the document's
+:class:`~mcpctl.spec.validate.Problems`; the records built alongside them are then thrown away.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
+
+from mcpctl.spec.model import (
+    Action,
+    CallTool,
+    ErrorExpect,
+    Expect,
+    Expected,
+    GetPrompt,
+    LatencyExpect,
+    ListExpect,
+    ReadResource,
+    Step,
+    StructuredCheck,
+    TestCase,
+    TextMatch,
+)
+from mcpctl.spec.node import Plain
+from mcpctl.spec.semantics import (
+    Locks,
+    PinnedTools,
+    Scope,
+    check_action,
+    check_expect,
+    check_templates,
+    check_unique,
+)
+from mcpctl.spec.units import Duration, parse_duration
+from mcpctl.spec.validate import Cursor
+
+DEFAULT_TIMEOUT = Duration(seconds=30)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SuiteContext:
+    """What every test of a suite shares while being built."""
+
+    base_dir: str
+    """The spec file's directory: relative paths resolve against it."""
+    timeout: Duration
+    retries: int
+    vars: frozenset[str]
+    locks: Locks
+    pinned: PinnedTools | None
+    """The tools of the suite's server when it is pinned (then every ``call:`` must name one)."""
+
+
+def build_tests(tests: Cursor, ctx: SuiteContext) -> tuple[TestCase, ...]:
+    """Every test of ``tests`` (a validated list), checking names are unique."""
+    items = tests.elements()
+    named = [(name, item.get("name")) for item in items if (name := item.text("name")) is not None]
+    check_unique([(name, cursor) for name, cursor in named if cursor is not None], "test")
+    return tuple(_test(item, ctx) for item in items)
+
+
+def _test(test: Cursor, ctx: SuiteContext) -> TestCase:
+    action_name = check_action(test, step=False)
+    steps = test.get("steps")
+    check_expect(test, action=action_name, steps=steps is not None, step=False)
+    skip = test.node.child("skip")
+    reason = skip.value if skip is not None else None
+    return TestCase(
+        name=test.text("name") or "",
+        action=_action(test, action_name, ctx, Scope(vars=ctx.vars, steps={})),
+        steps=_steps(steps, ctx) if steps is not None else (),
+        expect=_expect(test.get("expect"), ctx),
+        timeout=duration(test.get("timeout")) or ctx.timeout,
+        retries=_or(test.integer("retries"), ctx.retries),
+        repeat=_or(test.integer("repeat"), 1),
+        skip="skipped" if reason is True else reason if isinstance(reason, str) else None,
+        source=test.source(),
+    )
+
+
+def _or(value: int | None, default: int) -> int:
+    return default if value is None else value
+
+
+def _steps(steps: Cursor, ctx: SuiteContext) -> tuple[Step, ...]:
+    items = steps.elements()
+    check_unique([(name, c) for s in items if (name := s.text("name")) and (c := s.get("name"))], "step")
+    saved: dict[str, frozenset[str]] = {}
+    built = []
+    for item in items:
+        action_name = check_action(item, step=True)
+        check_expect(item, action=action_name, steps=False, step=True)
+        save = item.get("save")
+        pointers = {key: str(field.plain()) for key, field in save.items()} if save is not None else {}
+        action = _action(item, action_name, ctx, Scope(vars=ctx.vars, steps=dict(saved)))
+        name = item.text("name") or ""
+        saved.setdefault(name, frozenset(pointers))
+        built.append(
+            Step(
+                name=name,
+                action=action or ReadResource(uri=""),  # a step with no action was reported
+                expect=_expect(item.get("expect"), ctx),
+                save=pointers,
+                source=item.source(),
+            )
+        )
+    return tuple(built)
+
+
+def _action(cursor: Cursor, name: str | None, ctx: SuiteContext, scope: Scope) -> Action | None:
+    if name is None:
+        return None
+    field = cursor.get(name)
+    arguments = cursor.get("with")
+    assert field is not None
+    check_templates(field, scope)
+    check_templates(arguments, scope)
+    target = str(field.plain())
+    args = _mapping(arguments)
+    if name == "call":
+        if ctx.pinned is not None:
+            ctx.pinned.check(field, target)
+        return CallTool(tool=target, arguments=args)
+    if name == "prompt":
+        return GetPrompt(name=target, arguments=args)
+    return ReadResource(uri=target)
+
+
+def _mapping(cursor: Cursor | None) -> dict[str, Plain]:
+    return {key: field.plain() for key, field in cursor.items()} if cursor is not None else {}
+
+
+def duration(cursor: Cursor | None) -> Duration | None:
+    """The duration at ``cursor`` (``None`` if absent, or after reporting a bad one)."""
+    if cursor is None:
+        return None
+    try:
+        return parse_duration(str(cursor.plain()))
+    except ValueError as exc:
+        cursor.error(str(exc))
+        return None
+
+
+def _regex(cursor: Cursor | None) -> re.Pattern[str] | None:
+    if cursor is None:
+        return None
+    try:
+        return re.compile(str(cursor.plain()))
+    except re.error as exc:
+        cursor.error(f"invalid regular expression: {exc}")
+        return None
+
+
+def _texts(cursor: Cursor | None) -> tuple[str, ...]:
+    if cursor is None:
+        return ()
+    value = cursor.plain()
+    return tuple(str(item) for item in value) if isinstance(value, list) else (str(value),)
+
+
+def _text_match(cursor: Cursor | None) -> TextMatch | None:
+    if cursor is None:
+        return None
+    if isinstance(cursor.node.value, str):
+        return TextMatch(equals=cursor.node.value)
+    return TextMatch(
+        equals=cursor.text("equals"),
+        contains=_texts(cursor.get("contains")),
+        not_contains=_texts(cursor.get("notContains")),
+        matches=_regex(cursor.get("matches")),
+    )
+
+
+def _expect(cursor: Cursor | None, ctx: SuiteContext) -> Expect:
+    if cursor is None:
+        return Expect()
+    return Expect(
+        is_error=cursor.flag("isError"),
+        error=_error(cursor.get("error")),
+        text=_text_match(cursor.get("text")),
+        structured=_checks(cursor.get("structuredContent")),
+        output_schema=cursor.flag("outputSchema") or False,
+        mime_type=cursor.text("mimeType"),
+        messages=cursor.integer("messages"),
+        latency=_latency(cursor.get("latency")),
+        tools=_list(cursor.get("tools"), ctx),
+        resources=_list(cursor.get("resources"), ctx),
+        prompts=_list(cursor.get("prompts"), ctx),
+    )
+
+
+def _error(cursor: Cursor | None) -> ErrorExpect | None:
+    if cursor is None:
+        return None
+    if cursor.node.value is True:
+        return ErrorExpect()
+    return ErrorExpect(code=cursor.integer("code"), message=_text_match(cursor.get("message")))
+
+
+def _checks(cursor: Cursor | None) -> tuple[StructuredCheck, ...]:
+    if cursor is None:
+        return ()
+    items = cursor.elements() if isinstance(cursor.node.value, list) else [cursor]
+    return tuple(_check(item) for item in items)
+
+
+def _check(cursor: Cursor) -> StructuredCheck:
+    equals = cursor.get("equals")
+    schema = cursor.get("schema")
+    schema_value = schema.plain() if schema is not None else None
+    if schema is not None and isinstance(schema_value, dict):
+        try:
+            Draft202012Validator.check_schema(schema_value)
+        except SchemaError as exc:
+            where = "".join(f"/{part}" for part in exc.path)
+            schema.error(f"not a valid JSON Schema: {where or '/'}: {exc.message}")
+    return StructuredCheck(
+        pointer=cursor.text("pointer") or "",
+        equals=Expected(value=equals.plain()) if equals is not None else None,
+        matches=_regex(cursor.get("matches")),
+        schema=schema_value if isinstance(schema_value, dict) else None,
+        exists=cursor.flag("exists"),
+    )
+
+
+def _latency(cursor: Cursor | None) -> LatencyExpect | None:
+    if cursor is None:
+        return None
+    return LatencyExpect(
+        max=duration(cursor.get("max")),
+        p50=duration(cursor.get("p50")),
+        p90=duration(cursor.get("p90")),
+        p95=duration(cursor.get("p95")),
+        p99=duration(cursor.get("p99")),
+    )
+
+
+def _list(cursor: Cursor | None, ctx: SuiteContext) -> ListExpect | None:
+    if cursor is None:
+        return None
+    pinned = cursor.get("pinned")
+    path = None
+    if pinned is not None:
+        path = resolve(ctx.base_dir, str(pinned.plain()))
+        ctx.locks.check(pinned, path)
+    return ListExpect(
+        include=_texts(cursor.get("include")),
+        exclude=_texts(cursor.get("exclude")),
+        unique_names=cursor.flag("uniqueNames") or False,
+        schema_valid=cursor.flag("schemaValid") or False,
+        pinned=path,
+        count=cursor.integer("count"),
+    )
+
+
+def resolve(base_dir: str, path: str) -> str:
+    """``path`` as an absolute path, relative ones taken from ``base_dir`` (the spec's directory)."""
+    return os.path.normpath(os.path.join(base_dir, os.path.expanduser(path)))

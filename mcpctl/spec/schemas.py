@@ -1,0 +1,53 @@
+"""The JSON Schemas of the spec kinds (draft 2020-12): the public contract of the YAML.
+
+Installed from a wheel they are package data (``mcpctl/schemas/``, force-included by pyproject);
+in a checkout they are the repository's ``schemas/`` next to the package.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
+
+from jsonschema import Draft202012Validator
+
+KINDS: dict[str, str] = {"Servers": "servers.schema.json", "TestSuite": "testsuite.schema.json"}
+"""Every spec kind with a schema, by its ``kind:`` spelling → the schema's file name."""
+
+SCHEMA_URL = "https://mcpctl.dev/schemas/v1/"
+
+
+def canonical_kind(kind: str) -> str | None:
+    """The ``kind:`` spelling of ``kind`` (matched case-insensitively), or ``None`` if unknown."""
+    return next((known for known in KINDS if known.lower() == kind.lower()), None)
+
+
+def _schema_dir() -> Traversable:
+    packaged = resources.files("mcpctl") / "schemas"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[2] / "schemas"
+
+
+def schema_for(kind: str) -> dict[str, object]:
+    """The JSON Schema of ``kind`` (case-insensitive); ``KeyError`` naming the known kinds if unknown."""
+    known = canonical_kind(kind)
+    if known is None:
+        raise KeyError(f"unknown kind {kind!r} (known: {', '.join(KINDS)})")
+    return _load(known)
+
+
+@cache
+def _load(kind: str) -> dict[str, object]:
+    data = json.loads((_schema_dir() / KINDS[kind]).read_text(encoding="utf-8"))
+    assert isinstance(data, dict)
+    return data
+
+
+@cache
+def validator_for(kind: str) -> Draft202012Validator:
+    """A validator of ``kind``'s schema (the ``kind:`` spelling), built once."""
+    return Draft202012Validator(schema_for(kind))

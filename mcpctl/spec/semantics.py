@@ -1,0 +1,199 @@
+"""What a schema cannot say: checks on meaning, made before anything runs.
+
+Templates must compile in the sandbox and read only what exists (``{{ vars.X }}`` of the suite's vars,
+``{{ steps.X.Y }}`` of an earlier step that saves ``Y``); expectations must fit the action they check;
+lock files named by ``pin:`` and ``pinned:`` must be readable, and a call to a pinned server must name
+a pinned tool.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+
+from mcpctl.spec.lockfile import Lock, LockError, read_lock
+from mcpctl.spec.templating import TemplateError, compile_template, has_template, references
+from mcpctl.spec.validate import Cursor
+
+ACTIONS = ("call", "read", "prompt")
+LIST_CHECKS = ("tools", "resources", "prompts")
+_ONLY = {
+    "isError": "call",
+    "structuredContent": "call",
+    "outputSchema": "call",
+    "mimeType": "read",
+    "messages": "prompt",
+}
+_RESULT_CHECKS = ("isError", "text", "structuredContent", "outputSchema")
+
+
+class Locks:
+    """Lock files read once per load, by resolved path; a bad one is reported where it is named."""
+
+    __slots__ = ("_enabled", "_read")
+
+    def __init__(self, *, enabled: bool = True) -> None:
+        self._enabled = enabled
+        self._read: dict[str, Lock | str] = {}
+
+    def check(self, cursor: Cursor, path: str) -> Lock | None:
+        """The lock at ``path``, or ``None`` after reporting why it cannot be used at ``cursor``
+        (``None`` without a word when lock files are not checked)."""
+        if not self._enabled:
+            return None
+        if path not in self._read:
+            try:
+                self._read[path] = read_lock(path)
+            except ValueError as exc:  # LockError, or a path the OS cannot take (a NUL byte)
+                self._read[path] = str(exc) if isinstance(exc, LockError) else f"{path!r}: {exc}"
+        found = self._read[path]
+        if isinstance(found, str):
+            cursor.error(found)
+            return None
+        return found
+
+    def peek(self, path: str) -> Lock | None:
+        """The lock at ``path`` if it was read and is valid (its problems were reported already)."""
+        found = self._read.get(path)
+        return found if isinstance(found, Lock) else None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PinnedTools:
+    """The tool names a suite's server is pinned to, for checking ``call:`` before running."""
+
+    server: str
+    lock_name: str
+    tools: Collection[str]
+
+    def check(self, call: Cursor, tool: str) -> None:
+        """Report ``tool`` at ``call`` if it is not pinned."""
+        if tool not in self.tools:
+            listed = ", ".join(sorted(self.tools)) or "no tools"
+            call.error(
+                f"unknown tool {tool!r}: not in the pinned tool list of server {self.server!r} "
+                f"({self.lock_name}: {listed})"
+            )
+
+
+def pinned_tools(server: str, lock_path: str, lock: Lock) -> PinnedTools:
+    """The pinned tool names of ``server`` from its lock."""
+    return PinnedTools(server=server, lock_name=os.path.basename(lock_path), tools=frozenset(lock.tools))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Scope:
+    """What templates may read at one place: the suite's vars and the saves of earlier steps."""
+
+    vars: Collection[str]
+    steps: Mapping[str, Collection[str]]
+    """Earlier steps of the same test → the keys each saves (empty outside workflows)."""
+
+
+def check_templates(cursor: Cursor | None, scope: Scope) -> None:
+    """Check every template string inside the value at ``cursor`` (nested lists and mappings too)."""
+    if cursor is None:
+        return
+    value = cursor.node.value
+    if isinstance(value, str):
+        if has_template(value):
+            problem = _template_problem(value, scope)
+            if problem:
+                cursor.error(problem)
+        return
+    for child in cursor.elements() if isinstance(value, list) else [c for _, c in cursor.items()]:
+        check_templates(child, scope)
+
+
+def _template_problem(text: str, scope: Scope) -> str | None:
+    try:
+        compile_template(text)
+        chains = references(text)
+    except TemplateError as exc:
+        return str(exc)
+    for chain in sorted(chains):
+        problem = _reference_problem(chain, scope)
+        if problem:
+            return problem
+    return None
+
+
+def _reference_problem(chain: tuple[str, ...], scope: Scope) -> str | None:
+    if chain[0] == "vars" and len(chain) > 1 and chain[1] not in scope.vars:
+        known = ", ".join(sorted(scope.vars))
+        return f"vars.{chain[1]} is not defined ({f'vars: {known}' if known else 'the suite has no vars'})"
+    if chain[0] != "steps" or len(chain) < 2:
+        return None
+    step = chain[1]
+    if step not in scope.steps:
+        return f"{'.'.join(chain[:3])} is used before step {step!r} is defined"
+    saves = scope.steps[step]
+    if len(chain) > 2 and chain[2] not in saves:
+        listed = f"it saves: {', '.join(sorted(saves))}" if saves else "it saves nothing"
+        return f"step {step!r} saves no {chain[2]!r} ({listed})"
+    return None
+
+
+def check_action(cursor: Cursor, *, step: bool) -> str | None:
+    """The one action of a test or step (``None`` if none), reporting extras, ``with`` and ``steps``."""
+    present = sorted(
+        (name for name in ACTIONS if name in cursor.node.keys), key=lambda name: cursor.node.keys[name]
+    )
+    for extra in present[1:]:
+        field = cursor.get(extra)
+        assert field is not None
+        field.error(f"give only one of call, read, prompt (this {_what(step)} already has {present[0]})")
+    action = present[0] if present else None
+    steps = cursor.get("steps")
+    if steps is not None and action is not None:
+        steps.error(f"steps cannot be combined with {action} (a test is one action or a sequence of steps)")
+    arguments = cursor.get("with")
+    if arguments is not None and action not in ("call", "prompt"):
+        arguments.error(f"with applies only to call and prompt ({_has(action, steps is not None, step)})")
+    if step and action is None:
+        cursor.error("a step needs one of: call, read, prompt")
+    return action
+
+
+def check_expect(cursor: Cursor, *, action: str | None, steps: bool, step: bool) -> None:
+    """Report expectations that cannot apply to this test's (or step's) action."""
+    expect = cursor.get("expect")
+    fields = {name: field for name, field in expect.items()} if expect is not None else {}
+    has = _has(action, steps, step)
+    for name, field in fields.items():
+        need = _ONLY.get(name)
+        if need is not None and action != need:
+            field.error(f"{name} applies only to {need} ({has})")
+        elif name in LIST_CHECKS and (action is not None or steps):
+            field.error(f"{name} list checks apply only to a test with no action and no steps ({has})")
+        elif name in ("text", "error") and action is None:
+            field.error(f"{name} needs an action: call, read or prompt ({has})")
+    if "error" in fields and action is not None:
+        clash = [name for name in _RESULT_CHECKS if name in fields]
+        if clash:
+            fields["error"].error(
+                f"error cannot be combined with {', '.join(clash)} (a request that fails has no result)"
+            )
+    if not step and action is None and not steps and not any(name in fields for name in LIST_CHECKS):
+        cursor.error("a test needs call, read, prompt or steps (or tools, resources or prompts under expect)")
+
+
+def _what(step: bool) -> str:
+    return "step" if step else "test"
+
+
+def _has(action: str | None, steps: bool, step: bool) -> str:
+    if action is not None:
+        return f"this {_what(step)} uses {action}"
+    return "this test has steps; put it on a step" if steps else f"this {_what(step)} has no action"
+
+
+def check_unique(names: list[tuple[str, Cursor]], what: str) -> None:
+    """Report every repeat of a name (at its repeat), pointing at the first."""
+    first: dict[str, Cursor] = {}
+    for name, cursor in names:
+        if name in first:
+            cursor.error(f"duplicate {what} name {name!r} (first at line {first[name].node.line})")
+        else:
+            first[name] = cursor

@@ -1,0 +1,149 @@
+"""``mcpctl validate`` and ``mcpctl schema`` as a user runs them (in-process through typer's CliRunner,
+with the console script's error handling)."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from mcpctl.cli.app import app
+from mcpctl.cli.handler import fail
+from mcpctl.errors import McpctlError
+from mcpctl.spec.schemas import schema_for
+
+SERVERS = (
+    "apiVersion: mcpctl/v1\nkind: Servers\nmetadata: {name: local}\nservers:\n  echo: {command: python}\n"
+)
+SUITES = (
+    "apiVersion: mcpctl/v1\nkind: TestSuite\nmetadata: {name: smoke}\nserver: echo\n"
+    "tests: [{name: a, call: echo}]\n---\n"
+    "apiVersion: mcpctl/v1\nkind: TestSuite\nmetadata: {name: tools}\nserver: echo\n"
+    "tests: [{name: list, expect: {tools: {include: [echo]}}}]\n"
+)
+BROKEN = (
+    "apiVersion: mcpctl/v1\nkind: TestSuite\nmetadata: {name: bad}\nserver: nope\n"
+    "tests: [{name: a, call: echo, timeout: 5}]\n"
+)
+
+
+def mcpctl(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(app, list(args))
+    stderr = io.StringIO()
+    code = result.exit_code
+    if isinstance(result.exception, McpctlError):
+        with contextlib.redirect_stderr(stderr):
+            code = fail(result.exception)
+    elif result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return code, result.stdout, stderr.getvalue()
+
+
+@pytest.fixture
+def specs(tmp_path: Path) -> Path:
+    (tmp_path / "servers.yaml").write_text(SERVERS, encoding="utf-8")
+    (tmp_path / "suites.yml").write_text(SUITES, encoding="utf-8")
+    return tmp_path
+
+
+def test_valid_specs(specs: Path) -> None:
+    assert mcpctl("validate", str(specs)) == (
+        0,
+        "ok: 3 documents in 2 files (Servers/local, TestSuite/smoke, TestSuite/tools)\n",
+        "",
+    )
+
+
+def test_servers_from_another_file(specs: Path) -> None:
+    code, out, _ = mcpctl("validate", str(specs / "suites.yml"), "--servers", str(specs / "servers.yaml"))
+    assert (code, out) == (0, "ok: 2 documents in 1 file (TestSuite/smoke, TestSuite/tools)\n")
+
+
+def test_invalid_specs_print_every_error(specs: Path) -> None:
+    bad = specs / "bad.yaml"
+    bad.write_text(BROKEN, encoding="utf-8")
+    code, out, err = mcpctl("validate", str(bad))
+    assert (code, out) == (2, "")
+    assert err.splitlines() == [
+        f"mcpctl: error: {bad}:5:40: TestSuite/bad: tests[0].timeout: '5' is not a duration: add a unit (250ms, 2s, 5m, 1h)",
+    ]
+    (specs / "bad.yaml").write_text(BROKEN.replace("timeout: 5", "timeout: 5s"), encoding="utf-8")
+    code, _, err = mcpctl("validate", str(specs / "bad.yaml"))
+    assert (code, err) == (
+        2,
+        f"mcpctl: error: {bad}:4:9: TestSuite/bad: server: unknown server 'nope' (no servers are defined: add a Servers document or pass --servers)\n",
+    )
+
+
+def test_json_output(specs: Path) -> None:
+    code, out, err = mcpctl("validate", str(specs), "--output", "json")
+    assert (code, err) == (0, "")
+    assert json.loads(out) == {
+        "valid": True,
+        "documents": [
+            {"kind": "Servers", "name": "local", "path": str(specs / "servers.yaml")},
+            {"kind": "TestSuite", "name": "smoke", "path": str(specs / "suites.yml")},
+            {"kind": "TestSuite", "name": "tools", "path": str(specs / "suites.yml")},
+        ],
+        "errors": [],
+    }
+    bad = specs / "bad.yaml"
+    bad.write_text(BROKEN, encoding="utf-8")
+    code, out, err = mcpctl("validate", str(bad), "-o", "json")
+    assert (code, err) == (2, "")
+    assert json.loads(out) == {
+        "valid": False,
+        "documents": [],
+        "errors": [
+            {
+                "path": str(bad),
+                "line": 5,
+                "column": 40,
+                "subject": "TestSuite/bad",
+                "field": "tests[0].timeout",
+                "message": "'5' is not a duration: add a unit (250ms, 2s, 5m, 1h)",
+            }
+        ],
+    }
+
+
+def test_bad_output_option(specs: Path) -> None:
+    assert mcpctl("validate", str(specs), "--output", "xml") == (
+        2,
+        "",
+        "mcpctl: error: --output 'xml': expected text or json\n",
+    )
+
+
+def test_schema_lists_the_kinds_with_the_editor_hint() -> None:
+    code, out, err = mcpctl("schema")
+    assert (code, err) == (0, "")
+    assert out.splitlines() == [
+        "Servers    Named MCP servers, written out or imported from existing client configs.",
+        "TestSuite  Tests run against one server: calls, reads and prompts with expectations, or workflows of steps.",
+        "",
+        "Editor completion (yaml-language-server): start a spec file with the line for its kind:",
+        "  Servers    # yaml-language-server: $schema=https://mcpctl.dev/schemas/v1/servers.schema.json",
+        "  TestSuite  # yaml-language-server: $schema=https://mcpctl.dev/schemas/v1/testsuite.schema.json",
+        "or save one locally (mcpctl schema TestSuite > testsuite.schema.json) and give its path.",
+    ]
+
+
+@pytest.mark.parametrize("kind", ["TestSuite", "testsuite", "Servers"])
+def test_schema_of_a_kind(kind: str) -> None:
+    code, out, err = mcpctl("schema", kind)
+    assert (code, err) == (0, "")
+    assert json.loads(out) == schema_for(kind)
+    assert out.startswith('{\n  "$schema"')
+
+
+def test_schema_of_an_unknown_kind() -> None:
+    assert mcpctl("schema", "LoadTest") == (
+        2,
+        "",
+        "mcpctl: error: unknown kind 'LoadTest' (known: Servers, TestSuite)\n",
+    )
