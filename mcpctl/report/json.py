@@ -1,0 +1,99 @@
+"""The JSON report (``--report json:PATH``, ``mcpctl test --output json``, ``mcpctl show -o json``).
+
+The shape is a public contract; add keys, never rename or remove them::
+
+    {"run": {"id", "command", "startedAt", "durationMs", "status", "exitCode",
+             "summary": {"passed", "failed", "error", "skipped", "total"}},
+     "suites": [{"kind", "name", "server", "serverInfo", "protocol", "spec": {"path", "sha256"},
+                 "startedAt", "durationMs", "status", "error",
+                 "cases": [{"name", "status", "durationMs", "attempts", "flaky", "message", "details",
+                            "latency", "output", "file", "line"}]}]}
+
+Times are ISO 8601 in UTC with milliseconds; durations are milliseconds; ``latency`` is ``null`` or
+``{"count", "min", "p50", "p90", "p95", "p99", "max", "mean"}`` in milliseconds.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import orjson
+
+from mcpctl.engine.results import CaseResult, RunResult, SuiteResult
+from mcpctl.report.totals import run_totals
+
+
+def iso8601(timestamp: float) -> str:
+    """Unix time as ISO 8601 in UTC, e.g. ``2026-11-25T16:12:03.250Z``."""
+    moment = datetime.fromtimestamp(timestamp, UTC)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def render_json(run: RunResult, *, redact: Callable[[str], str]) -> str:
+    """``run`` as indented JSON, every string passed through ``redact``."""
+    document = {"run": _run(run), "suites": [_suite(suite) for suite in run.suites]}
+    return orjson.dumps(_redacted(document, redact), option=orjson.OPT_INDENT_2).decode()
+
+
+def _run(run: RunResult) -> dict[str, object]:
+    totals = run_totals(run)
+    return {
+        "id": run.run_id,
+        "command": run.command,
+        "startedAt": iso8601(run.started_at),
+        "durationMs": run.duration_ms,
+        "status": run.status,
+        "exitCode": run.exit_code,
+        "summary": {
+            "passed": totals.passed,
+            "failed": totals.failed,
+            "error": totals.error,
+            "skipped": totals.skipped,
+            "total": totals.total,
+        },
+    }
+
+
+def _suite(suite: SuiteResult) -> dict[str, object]:
+    return {
+        "kind": suite.kind,
+        "name": suite.name,
+        "server": suite.server,
+        "serverInfo": dict(suite.server_info),
+        "protocol": suite.protocol,
+        "spec": {"path": suite.spec_path, "sha256": suite.spec_hash},
+        "startedAt": iso8601(suite.started_at),
+        "durationMs": suite.duration_ms,
+        "status": suite.status,
+        "error": suite.error,
+        "cases": [_case(case) for case in suite.cases],
+    }
+
+
+def _case(case: CaseResult) -> dict[str, object]:
+    return {
+        "name": case.name,
+        "status": case.status,
+        "durationMs": case.duration_ms,
+        "attempts": case.attempts,
+        "flaky": case.flaky,
+        "message": case.message,
+        "details": list(case.details),
+        "latency": None if case.latency is None else dataclasses.asdict(case.latency),
+        "output": case.output,
+        "file": case.file,
+        "line": case.line,
+    }
+
+
+def _redacted(value: object, redact: Callable[[str], str]) -> object:
+    # walk the tree rather than redact the rendered text: JSON escaping could split a secret
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {redact(key): _redacted(item, redact) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_redacted(item, redact) for item in value]
+    return value

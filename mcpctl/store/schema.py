@@ -1,0 +1,107 @@
+"""The state database's tables, versioned with ``PRAGMA user_version`` and migrated forward only.
+
+``MIGRATIONS[i]`` takes a database from version ``i`` to ``i + 1``. Released entries are never edited:
+a change is a new entry appended at the end, so every older database can reach the newest shape.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from mcpctl.errors import UsageError
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: runs, suites, cases
+    """
+    CREATE TABLE runs (
+        id          TEXT PRIMARY KEY,
+        command     TEXT NOT NULL,
+        started_at  REAL NOT NULL,
+        duration_ms REAL NOT NULL,
+        status      TEXT NOT NULL,
+        exit_code   INTEGER NOT NULL
+    );
+    CREATE INDEX runs_newest_first ON runs (started_at DESC, id DESC);
+
+    CREATE TABLE suites (
+        run_id      TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        position    INTEGER NOT NULL,
+        kind        TEXT NOT NULL,
+        name        TEXT NOT NULL,
+        server      TEXT NOT NULL,
+        server_info TEXT NOT NULL,
+        protocol    TEXT NOT NULL,
+        spec_path   TEXT NOT NULL,
+        spec_hash   TEXT NOT NULL,
+        started_at  REAL NOT NULL,
+        duration_ms REAL NOT NULL,
+        status      TEXT NOT NULL,
+        error       TEXT NOT NULL,
+        PRIMARY KEY (run_id, position)
+    );
+    CREATE INDEX suites_by_name ON suites (kind, name, run_id);
+
+    CREATE TABLE cases (
+        run_id      TEXT NOT NULL,
+        suite       INTEGER NOT NULL,
+        position    INTEGER NOT NULL,
+        name        TEXT NOT NULL,
+        status      TEXT NOT NULL,
+        duration_ms REAL NOT NULL,
+        attempts    INTEGER NOT NULL,
+        flaky       INTEGER NOT NULL,
+        message     TEXT NOT NULL,
+        details     TEXT NOT NULL,
+        latency     TEXT,
+        output      TEXT NOT NULL,
+        file        TEXT NOT NULL,
+        line        INTEGER NOT NULL,
+        PRIMARY KEY (run_id, suite, position),
+        FOREIGN KEY (run_id, suite) REFERENCES suites (run_id, position) ON DELETE CASCADE
+    );
+    CREATE INDEX cases_by_status ON cases (status, run_id);
+    """,
+)
+
+VERSION = len(MIGRATIONS)
+"""The schema version this mcpctl writes."""
+
+
+def migrate(conn: sqlite3.Connection, *, path: Path) -> None:
+    """Bring the database at ``path`` up to :data:`VERSION`; refuse one written by a newer mcpctl."""
+    _refuse_newer(conn, path)
+    if _version(conn) == VERSION:
+        return
+    # IMMEDIATE takes the write lock first, so two processes starting at once migrate one after the other
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        current = _version(conn)
+        for number in range(current, VERSION):
+            for statement in _statements(MIGRATIONS[number]):
+                conn.execute(statement)
+        # user_version cannot take a bound parameter; VERSION is our own integer
+        conn.execute(f"PRAGMA user_version = {VERSION:d}")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+def _version(conn: sqlite3.Connection) -> int:
+    row = conn.execute("PRAGMA user_version").fetchone()
+    return int(row[0])
+
+
+def _refuse_newer(conn: sqlite3.Connection, path: Path) -> None:
+    found = _version(conn)
+    if found > VERSION:
+        raise UsageError(
+            f"state store {path}: schema version {found} is newer than this mcpctl knows ({VERSION}); "
+            "upgrade mcpctl, or use another --state-dir"
+        )
+
+
+def _statements(script: str) -> list[str]:
+    # executescript() would COMMIT our transaction first; run the statements one by one instead
+    return [part.strip() for part in script.split(";") if part.strip()]
