@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 
 from mcpctl.cli.handler import EXIT_FAILED, EXIT_OK, run_async
-from mcpctl.cli.target import coerce_arguments, resolve_target
+from mcpctl.cli.target import coerce_arguments, target_of
 from mcpctl.errors import RpcError, UsageError
 from mcpctl.mcp.client import Client, open_client
 from mcpctl.mcp.jsonrpc import Message
@@ -34,14 +34,7 @@ def _trace(direction: Direction, frame: bytes) -> None:
 async def _connect(conn: Conn) -> AsyncIterator[Client]:
     from mcpctl import __version__
 
-    target = resolve_target(
-        server=conn["server"],
-        command=conn["command"],
-        headers=conn["headers"],
-        transport=conn["transport"],
-        env=conn["env"],
-        servers_file=conn["servers_file"],
-    )
+    target = target_of(conn)
     options = ClientOptions(client_version=__version__, timeout=conn["timeout"], **conn.get("client", {}))
     async with open_client(
         target, options=options, protocol=conn["protocol"], tap=_trace if conn["trace"] else None

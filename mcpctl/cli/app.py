@@ -218,6 +218,162 @@ def ping(
     _finish(adhoc.run_ping(conn, count=count, output=output))
 
 
+SpecServersOpt = Annotated[
+    list[str] | None,
+    typer.Option("--servers", help="Extra spec file(s) holding Servers documents (repeatable)."),
+]
+StateDirOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--state-dir", envvar="MCPCTL_STATE_DIR", help="Where runs are recorded (default .mcpctl/)."
+    ),
+]
+ReportOpt = Annotated[
+    list[str] | None,
+    typer.Option("--report", help="FORMAT:PATH, e.g. junit:results.xml or json:run.json (repeatable)."),
+]
+PathsArg = Annotated[list[str], typer.Argument(help="Spec files or directories (*.yaml, *.yml).")]
+
+
+@app.command()
+def validate(
+    paths: PathsArg,
+    servers: SpecServersOpt = None,
+    output: OutputOpt = "text",
+) -> None:
+    """Check specs against their schemas and for meaning (server names, saves, regexes, pinned
+    tools) without running anything. Prints every problem as file:line:col; exit 2 if any."""
+    from mcpctl.cli import validate as command
+
+    _finish(command.run(paths, servers_files=servers or [], output=output))
+
+
+@app.command()
+def schema(
+    kind: Annotated[str | None, typer.Argument(help="A spec kind, e.g. TestSuite; omit to list.")] = None,
+) -> None:
+    """Print the JSON Schema of a spec kind (or list the kinds)."""
+    from mcpctl.cli import schema as command
+
+    _finish(command.run(kind))
+
+
+def _run_options(
+    paths: list[str],
+    servers: list[str] | None,
+    output: str,
+    report: list[str] | None,
+    state_dir: str | None,
+    select: list[str] | None,
+    concurrency: int | None,
+) -> dict[str, object]:
+    return {
+        "paths": paths,
+        "servers_files": servers or [],
+        "output": output,
+        "reports": report or [],
+        "state_dir": state_dir,
+        "select": select or [],
+        "concurrency": concurrency,
+    }
+
+
+SelectOpt = Annotated[
+    list[str] | None,
+    typer.Option("--select", "-k", help="Run only tests whose suite/test name contains this (repeatable)."),
+]
+ConcurrencyOpt = Annotated[
+    int | None, typer.Option("--concurrency", "-j", min=1, help="Override each suite's concurrency.")
+]
+
+
+@app.command("test")
+def run_tests(
+    paths: PathsArg,
+    servers: SpecServersOpt = None,
+    output: OutputOpt = "text",
+    report: ReportOpt = None,
+    state_dir: StateDirOpt = None,
+    select: SelectOpt = None,
+    concurrency: ConcurrencyOpt = None,
+) -> None:
+    """Run the TestSuite documents of the given specs. Exit 0 all passed, 1 a test failed,
+    2 bad spec (nothing ran), 3 a server could not be reached."""
+    from mcpctl.cli import run as command
+
+    _finish(
+        command.run(
+            _run_options(paths, servers, output, report, state_dir, select, concurrency), command="test"
+        )
+    )
+
+
+@app.command()
+def apply(
+    paths: PathsArg,
+    servers: SpecServersOpt = None,
+    output: OutputOpt = "text",
+    report: ReportOpt = None,
+    state_dir: StateDirOpt = None,
+    select: SelectOpt = None,
+    concurrency: ConcurrencyOpt = None,
+) -> None:
+    """Validate every spec, then run each document by its kind (Servers only define servers)."""
+    from mcpctl.cli import run as command
+
+    _finish(
+        command.run(
+            _run_options(paths, servers, output, report, state_dir, select, concurrency), command="apply"
+        )
+    )
+
+
+@app.command()
+def pin(
+    server: Annotated[str | None, typer.Argument(help="URL or Servers name (or use -- COMMAND...).")] = None,
+    check: Annotated[
+        str | None,
+        typer.Option("--check", help="Compare the server's tools with this lock file; exit 1 on drift."),
+    ] = None,
+    header: HeaderOpt = None,
+    timeout: TimeoutOpt = 30.0,
+    protocol: ProtocolOpt = "auto",
+    transport: TransportOpt = "auto",
+    servers: ServersOpt = None,
+    env: EnvOpt = None,
+) -> None:
+    """Print a lock of the server's tools (canonical hash of each name, description and schemas):
+    mcpctl pin SERVER > tools.lock.json. With --check, print what changed since the lock."""
+    from mcpctl.cli import pin as command
+
+    conn = _connection(server, header, timeout, protocol, transport, servers, False, env)
+    _finish(command.run(conn, check=check))
+
+
+@app.command()
+def runs(
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="How many runs, newest first.")] = 20,
+    output: OutputOpt = "text",
+    state_dir: StateDirOpt = None,
+) -> None:
+    """List recorded runs, newest first."""
+    from mcpctl.cli import runs as command
+
+    _finish(command.run_list(state_dir=state_dir, limit=limit, output=output))
+
+
+@app.command()
+def show(
+    run_id: Annotated[str, typer.Argument(help="A run id (or a unique prefix, or 'last').")] = "last",
+    output: OutputOpt = "text",
+    state_dir: StateDirOpt = None,
+) -> None:
+    """Print one recorded run: its suites, every case, failures in full."""
+    from mcpctl.cli import runs as command
+
+    _finish(command.run_show(run_id, state_dir=state_dir, output=output))
+
+
 def main() -> None:
     """Entry point: split off ``-- COMMAND...`` (the server to spawn), then let typer parse."""
     argv = sys.argv[1:]

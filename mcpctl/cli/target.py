@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from mcpctl.errors import UsageError
 from mcpctl.mcp.client import HttpTarget, ServerTarget, StdioTarget
@@ -67,9 +68,31 @@ def resolve_target(
             f"SERVER {server!r} is not a URL: give an http(s):// URL, a command after --, "
             "or a Servers spec with --servers FILE"
         )
-    from mcpctl.cli.servers_file import lookup
-
     return lookup(servers_file, server)
+
+
+def lookup(path: str, name: str) -> ServerTarget:
+    """The target of server ``name`` in the Servers documents of spec file ``path``."""
+    from mcpctl.engine.targets import target_for
+    from mcpctl.spec.build import load_specs
+
+    servers = load_specs([], servers_files=[path], check_locks=False).servers
+    if name not in servers:
+        known = f" (known: {', '.join(sorted(servers))})" if servers else " (it defines no servers)"
+        raise UsageError(f"{path}: no server named {name!r}{known}")
+    return target_for(servers[name])
+
+
+def target_of(conn: Mapping[str, Any]) -> ServerTarget:
+    """The target of the connection options the CLI collected (``mcpctl.cli.app._connection``)."""
+    return resolve_target(
+        server=conn["server"],
+        command=conn["command"],
+        headers=conn["headers"],
+        transport=conn["transport"],
+        env=conn["env"],
+        servers_file=conn["servers_file"],
+    )
 
 
 def coerce_arguments(words: Sequence[str], schema: JSONValue) -> dict[str, JSONValue]:

@@ -14,6 +14,7 @@ BEHAVIOUR is one of:
 - ``exit_mid_call``: exits with code 7 on ``tools/call`` (writing a line to stderr first).
 - ``huge_frame``: answers ``tools/call`` with a 50 MB frame, then a normal answer to the next.
 - ``hang``: never answers ``tools/call``.
+- ``bad_tools``: like ``echo``, but lists ``echo`` twice and a tool whose inputSchema is not a valid JSON Schema.
 - ``noisy``: writes a non-JSON log line to stdout before each answer.
 """
 
@@ -56,6 +57,12 @@ TOOLS = [
         },
     },
 ]
+# what a sloppy server lists: a schema that is not JSON Schema, and one name twice
+BAD_TOOLS = [
+    *TOOLS,
+    {"name": "echo", "description": "A second echo.", "inputSchema": {"type": "object"}},
+    {"name": "broken", "inputSchema": {"type": "object", "properties": {"x": {"type": "nope"}}}},
+]
 KNOWN = ("2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25")
 
 
@@ -81,7 +88,7 @@ class Server:
         if mid is None or method is None:
             return None
         params = msg.get("params") or {}
-        if method == "tools/call" and self.behaviour != "echo":
+        if method == "tools/call" and self.behaviour not in ("echo", "bad_tools"):
             return self.misbehave(mid, params)
         if method == "initialize":
             pv = params.get("protocolVersion")
@@ -91,7 +98,7 @@ class Server:
                 "serverInfo": {"name": f"scenario-{self.behaviour}", "version": "1.0"},
             }
         elif method == "tools/list":
-            result = {"tools": TOOLS}
+            result = {"tools": BAD_TOOLS if self.behaviour == "bad_tools" else TOOLS}
         elif method == "ping" or method == "logging/setLevel":
             result = {}
         elif method == "tools/call":

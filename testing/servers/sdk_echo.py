@@ -8,12 +8,14 @@
 
 Tools: echo(text), add(a, b), progress(steps), slow(seconds), poll(steps) (closes its SSE stream
 half-way: the client must resume), list_changed() (a notification on the standalone stream).
+MCPCTL_TEST_ECHO_DESCRIPTION, when set, replaces echo's description (a changed tool, for pin tests).
 """
 
 from __future__ import annotations
 
 import argparse
 import itertools
+import os
 from typing import Any
 
 import anyio
@@ -24,7 +26,7 @@ from mcp.server.streamable_http import EventCallback, EventMessage, EventStore
 mcp = MCPServer("mcpctl-sdk-echo", version="1.0.0", log_level="WARNING")
 
 
-@mcp.tool()
+@mcp.tool(description=os.environ.get("MCPCTL_TEST_ECHO_DESCRIPTION"))
 async def echo(text: str) -> str:
     """Return the text unchanged."""
     return text
