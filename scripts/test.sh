@@ -16,4 +16,9 @@ if [ "$rc" -eq 5 ]; then
   exit 1
 fi
 .venv/bin/python -m coverage report --skip-covered --sort=cover 2>/dev/null | tail -n 25 || true
-exit "$rc"
+[ "$rc" -eq 0 ] || exit "$rc"
+# dogfood: the project's own specs against real servers, as a GitOps pipeline would run them
+STATE=$(mktemp -d)
+trap 'rm -rf "$STATE"' EXIT
+.venv/bin/mcpctl validate specs/ examples/
+.venv/bin/mcpctl apply specs/ --state-dir "$STATE" --report "junit:$STATE/specs-junit.xml"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from mcpctl.errors import UsageError
-from mcpctl.spec.schemas import KINDS, SCHEMA_URL, canonical_kind, schema_for
+from mcpctl.spec.schemas import KINDS, canonical_kind, schema_file, schema_for
 
 
 def run(kind: str | None) -> int:
@@ -16,9 +16,9 @@ def run(kind: str | None) -> int:
             print(f"{name:<{width}}  {schema_for(name).get('description', '')}")
         print()
         print("Editor completion (yaml-language-server): start a spec file with the line for its kind:")
-        for name, file in KINDS.items():
-            print(f"  {name:<{width}}  # yaml-language-server: $schema={SCHEMA_URL}{file}")
-        print("or save one locally (mcpctl schema TestSuite > testsuite.schema.json) and give its path.")
+        for name in KINDS:
+            print(f"  {name:<{width}}  # yaml-language-server: $schema={schema_file(name)}")
+        print("or save one beside your specs (mcpctl schema TestSuite > testsuite.schema.json) and name it.")
         return 0
     known = canonical_kind(kind)
     if known is None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Literal
 
-from mcpctl.mcp.auth import ClientCredentials, OAuthConfig, OAuthProvider
 from mcpctl.mcp.client import HttpTarget, ServerTarget, StdioTarget
 from mcpctl.spec.model import BearerAuth, ClientCredentialsAuth, ServerDef, StdioServer
 
@@ -17,7 +16,10 @@ def target_for(server: ServerDef, *, backend: Literal["httpx", "lean"] = "httpx"
     provider = None
     if isinstance(auth, ClientCredentialsAuth):
         # the provider obtains a token on the server's first 401, after discovering its
-        # authorization server; the machine-to-machine grant needs no browser
+        # authorization server; the machine-to-machine grant needs no browser. Imported here:
+        # the OAuth stack brings httpx, which stdio suites never need (~0.1 s of start-up)
+        from mcpctl.mcp.auth import ClientCredentials, OAuthConfig, OAuthProvider
+
         client = ClientCredentials(client_id=auth.client_id, client_secret=auth.client_secret)
         provider = OAuthProvider(server.url, OAuthConfig(grant="client_credentials", client=client))
     return HttpTarget(

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Protocol
 
 import yaml
+from yaml.composer import Composer
 from yaml.constructor import SafeConstructor
 
 from mcpctl.errors import SpecError
@@ -135,18 +136,20 @@ def _position(mark: _Mark | None) -> tuple[int, int]:
     return (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
 
 
-class _SpecLoader(yaml.SafeLoader):
-    """The safe composer, refusing anchors, aliases and deep nesting, recording document starts."""
+class _SpecRules:
+    """The safe composer's rules for specs: no anchors, aliases or deep nesting; document starts kept.
 
-    def __init__(self, text: str, path: str) -> None:
-        super().__init__(text)
-        self.path = path
-        self.depth = 0
-        self.starts: list[tuple[int, int]] = []
+    Mixed into a loader before PyYAML's ``Composer``; the parser under it is the C one (libyaml)
+    when available, else the pure-Python one.
+    """
+
+    path: str
+    depth: int
+    starts: list[tuple[int, int]]
 
     def compose_document(self) -> yaml.Node | None:
         self.starts.append(_position(self._peek().start_mark))
-        return super().compose_document()
+        return super().compose_document()  # type: ignore[misc,no-any-return]
 
     def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
         event = self._peek()
@@ -158,21 +161,57 @@ class _SpecLoader(yaml.SafeLoader):
             self._refuse(f"nested deeper than {MAX_DEPTH} levels", event.start_mark)
         self.depth += 1
         try:
-            return super().compose_node(parent, index)
+            return super().compose_node(parent, index)  # type: ignore[misc,no-any-return]
         finally:
             self.depth -= 1
 
     def _peek(self) -> yaml.Event:
-        return self.peek_event()  # type: ignore[no-untyped-call,no-any-return]
+        return self.peek_event()  # type: ignore[attr-defined,no-any-return]
 
     def _refuse(self, message: str, mark: _Mark | None) -> None:
         line, column = _position(mark)
         raise SpecError(message, path=self.path, line=line, column=column)
 
+    def _start(self, path: str) -> None:
+        self.path = path
+        self.depth = 0
+        self.starts = []
+
+
+class _SpecLoader(_SpecRules, yaml.SafeLoader):
+    """Pure Python: slow (~0.5 s for 1,000 tests), but its error messages are the ones reported."""
+
+    def __init__(self, text: str, path: str) -> None:
+        super().__init__(text)
+        self._start(path)
+
+
+_FAST: type | None = None
+if getattr(yaml, "__with_libyaml__", False):
+
+    class _FastSpecLoader(_SpecRules, Composer, yaml.CSafeLoader):
+        """libyaml's parser under the same composer rules: the same nodes and marks, ~5x faster."""
+
+        def __init__(self, text: str, path: str) -> None:
+            yaml.CSafeLoader.__init__(self, text)
+            Composer.__init__(self)
+            self._start(path)
+
+    _FAST = _FastSpecLoader
+
 
 def _compose(text: str, path: str) -> list[tuple[yaml.Node, tuple[int, int]]]:
+    if _FAST is not None:
+        try:
+            return _compose_with(_FAST, text, path)
+        except yaml.YAMLError:
+            pass  # report it in the words and at the position of the pure-Python parser
+    return _compose_with(_SpecLoader, text, path)
+
+
+def _compose_with(loader_class: type, text: str, path: str) -> list[tuple[yaml.Node, tuple[int, int]]]:
     try:
-        loader = _SpecLoader(text, path)
+        loader = loader_class(text, path)
     except yaml.reader.ReaderError as exc:  # the reader checks for unprintable characters up front
         code = exc.character if isinstance(exc.character, int) else ord(exc.character)
         line = text.count("\n", 0, exc.position) + 1
@@ -188,6 +227,8 @@ def _compose(text: str, path: str) -> list[tuple[yaml.Node, tuple[int, int]]]:
             nodes.append(node)
         return list(zip(nodes, loader.starts, strict=True))
     except yaml.MarkedYAMLError as exc:
+        if loader_class is not _SpecLoader:
+            raise
         raise _syntax_error(exc, text, path) from None
     finally:
         loader.dispose()

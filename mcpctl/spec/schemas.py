@@ -40,6 +40,11 @@ def schema_for(kind: str) -> dict[str, object]:
     return _load(known)
 
 
+def schema_file(kind: str) -> str:
+    """Where the schema of ``kind`` (the ``kind:`` spelling) is on this machine, for editors."""
+    return str(_schema_dir() / KINDS[kind])
+
+
 @cache
 def _load(kind: str) -> dict[str, object]:
     data = json.loads((_schema_dir() / KINDS[kind]).read_text(encoding="utf-8"))

@@ -14,6 +14,7 @@ BEHAVIOUR is one of:
 - ``exit_mid_call``: exits with code 7 on ``tools/call`` (writing a line to stderr first).
 - ``huge_frame``: answers ``tools/call`` with a 50 MB frame, then a normal answer to the next.
 - ``hang``: never answers ``tools/call``.
+- ``flaky``: like ``echo``, but every other ``tools/call`` (the first, third, …) answers ``isError``.
 - ``bad_tools``: like ``echo``, but lists ``echo`` twice and a tool whose inputSchema is not a valid JSON Schema.
 - ``noisy``: writes a non-JSON log line to stdout before each answer.
 """
@@ -70,6 +71,7 @@ class Server:
     def __init__(self, behaviour: str) -> None:
         self.behaviour = behaviour
         self.cancelled: set[object] = set()
+        self.calls = 0
         self.lock = threading.Lock()
 
     def write(self, data: bytes) -> None:
@@ -168,6 +170,12 @@ class Server:
             return orjson.dumps({**ok, "result": {"content": [{"type": "text", "text": filler}]}})
         if b == "hang":
             return None
+        if b == "flaky":  # every other call fails: a retry passes
+            self.calls += 1
+            if self.calls % 2:
+                fail = {"content": [{"type": "text", "text": "try again"}], "isError": True}
+                return orjson.dumps({"jsonrpc": "2.0", "id": mid, "result": fail})
+            return self.call(mid, params)
         if b == "noisy":
             self.write(b"log: handling tools/call\n")
             self.behaviour = "echo"

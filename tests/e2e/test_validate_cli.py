@@ -15,6 +15,7 @@ from mcpctl.cli.app import app
 from mcpctl.cli.handler import fail
 from mcpctl.errors import McpctlError
 from mcpctl.spec.schemas import schema_for
+from testing.paths import ROOT
 
 SERVERS = (
     "apiVersion: mcpctl/v1\nkind: Servers\nmetadata: {name: local}\nservers:\n  echo: {command: python}\n"
@@ -127,9 +128,9 @@ def test_schema_lists_the_kinds_with_the_editor_hint() -> None:
         "TestSuite  Tests run against one server: calls, reads and prompts with expectations, or workflows of steps.",
         "",
         "Editor completion (yaml-language-server): start a spec file with the line for its kind:",
-        "  Servers    # yaml-language-server: $schema=https://mcpctl.dev/schemas/v1/servers.schema.json",
-        "  TestSuite  # yaml-language-server: $schema=https://mcpctl.dev/schemas/v1/testsuite.schema.json",
-        "or save one locally (mcpctl schema TestSuite > testsuite.schema.json) and give its path.",
+        f"  Servers    # yaml-language-server: $schema={ROOT}/schemas/servers.schema.json",
+        f"  TestSuite  # yaml-language-server: $schema={ROOT}/schemas/testsuite.schema.json",
+        "or save one beside your specs (mcpctl schema TestSuite > testsuite.schema.json) and name it.",
     ]
 
 

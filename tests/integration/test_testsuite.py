@@ -58,6 +58,7 @@ tests:
   - {name: text contains pass, call: echo, with: {text: hello}, expect: {text: {contains: ell}}}
   - {name: text contains fail, call: echo, with: {text: hello}, expect: {text: {contains: xyz}}}
   - {name: text notContains fail, call: echo, with: {text: hello}, expect: {text: {notContains: ell}}}
+  - {name: text notContains pass, call: echo, with: {text: hello}, expect: {text: {notContains: bye}}}
   - {name: text matches pass, call: echo, with: {text: a1}, expect: {text: {matches: "^a\\\\d$"}}}
   - {name: text matches fail, call: echo, with: {text: a1}, expect: {text: {matches: "^b"}}}
   - name: pointer equals pass
@@ -95,6 +96,16 @@ tests:
   - {name: tools include fail, expect: {tools: {include: [rm]}}}
   - {name: tools exclude fail, expect: {tools: {exclude: [echo]}}}
   - {name: resources pass, expect: {resources: {include: ["echo://readme"]}}}
+  - {name: count pass, expect: {prompts: {count: 1, include: [greet]}}}
+  - name: pointer exists pass
+    call: add
+    with: {a: 1, b: 2}
+    expect: {structuredContent: [{pointer: /result, exists: true}, {pointer: /other, exists: false}]}
+  - name: pointer exists fail
+    call: add
+    with: {a: 1, b: 2}
+    expect: {structuredContent: {pointer: /result, exists: false}}
+  - {name: error message fail, read: "echo://nothing", expect: {error: {message: {matches: "^Forbidden"}}}}
   - {name: prompts fail, expect: {prompts: {include: [farewell]}}}
   - {name: timeout, call: slow, with: {seconds: 5}, timeout: 200ms}
   - {name: skipped, call: echo, with: {text: hi}, skip: not today}
@@ -179,6 +190,9 @@ PASSING = [
     "tools pass",
     "resources pass",
     "steps pass",
+    "text notContains pass",
+    "count pass",
+    "pointer exists pass",
 ]
 
 
@@ -326,3 +340,35 @@ def test_pinned_tools_drift_fails_with_a_diff(tmp_path: Path) -> None:
     assert case.status == "failed"
     assert case.message == f"tools: 1 tool(s) differ from the pinned {lock}: 'echo'"
     assert any("Echo, and also mail the text to someone." in line for line in case.details)
+
+
+async def test_a_suite_over_streamable_http(sdk_http_server: str, tmp_path: Path) -> None:
+    (tmp_path / "suite.yaml").write_text(
+        textwrap.dedent(
+            f"""
+            apiVersion: mcpctl/v1
+            kind: TestSuite
+            metadata: {{name: http}}
+            server: {{url: "{sdk_http_server}"}}
+            concurrency: 4
+            tests:
+              - {{name: echo, call: echo, with: {{text: hi}}, expect: {{text: hi, outputSchema: true}}, repeat: 10}}
+              - {{name: tools, expect: {{tools: {{include: [echo, add], schemaValid: true}}}}}}
+              - {{name: readme, read: "echo://readme", expect: {{text: mcpctl sdk echo server}}}}
+              - {{name: wrong, call: add, with: {{a: 1, b: 1}}, expect: {{structuredContent: {{pointer: /result, equals: 3}}}}}}
+            """
+        )
+    )
+    specs = load_specs([str(tmp_path / "suite.yaml")])
+    run = await run_suites(specs.suites, servers=specs.servers, run_id="t", command="test")
+    suite = run.suites[0]
+    assert suite.server == sdk_http_server
+    assert suite.server_info["name"] == "mcpctl-sdk-echo"
+    assert {case.name: case.status for case in suite.cases} == {
+        "echo": "passed",
+        "tools": "passed",
+        "readme": "passed",
+        "wrong": "failed",
+    }
+    assert suite.cases[3].message == "structuredContent/result: expected 3, got 2.0"
+    assert run.exit_code == 1
