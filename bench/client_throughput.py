@@ -126,16 +126,8 @@ def free_port() -> int:
 
 
 @contextmanager
-def http_server(kind: str) -> Iterator[str]:
-    port = free_port()
-    env = dict(os.environ)
-    if kind == "everything":
-        env["PORT"] = str(port)
-        cmd = ["node", "--require", LOOPBACK, os.path.join(EVERYTHING, "dist", "index.js"), "streamableHttp"]
-    else:
-        cmd = [PY, os.path.join(SHARED, "echo_server.py"), "--http", "--port", str(port)]
-        if kind == "sdk-json":
-            cmd.append("--json-response")
+def serving(cmd: list[str], port: int, env: dict[str, str] | None = None) -> Iterator[str]:
+    """Run HTTP server ``cmd`` on the server core until it listens on ``port``; yield its /mcp URL."""
     proc = subprocess.Popen(
         [*SERVER_CPU, *cmd],
         stdout=subprocess.DEVNULL,
@@ -153,11 +145,26 @@ def http_server(kind: str) -> Iterator[str]:
             except OSError:
                 time.sleep(0.05)
         else:
-            raise RuntimeError(f"{kind} server did not listen on {port}")
+            raise RuntimeError(f"{cmd[0]} did not listen on {port}")
         yield f"http://127.0.0.1:{port}/mcp"
     finally:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
+
+
+@contextmanager
+def http_server(kind: str) -> Iterator[str]:
+    port = free_port()
+    env = dict(os.environ)
+    if kind == "everything":
+        env["PORT"] = str(port)
+        cmd = ["node", "--require", LOOPBACK, os.path.join(EVERYTHING, "dist", "index.js"), "streamableHttp"]
+    else:
+        cmd = [PY, os.path.join(SHARED, "echo_server.py"), "--http", "--port", str(port)]
+        if kind == "sdk-json":
+            cmd.append("--json-response")
+    with serving(cmd, port, env) as url:
+        yield url
 
 
 def http_session(url: str) -> tuple[str, str]:

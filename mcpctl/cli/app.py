@@ -374,6 +374,59 @@ def show(
     _finish(command.run_show(run_id, state_dir=state_dir, output=output))
 
 
+mock_app = typer.Typer(
+    name="mock",
+    no_args_is_help=True,
+    help="Serve fake MCP servers from MockServer specs (stdio or HTTP); list the bundled ones.",
+)
+app.add_typer(mock_app)
+
+
+@mock_app.command("serve")
+def mock_serve(
+    spec: Annotated[
+        str, typer.Argument(help="A MockServer spec file, or builtin:NAME (see mcpctl mock list).")
+    ],
+    name: Annotated[
+        str | None, typer.Option("--name", help="Which MockServer document, when the file has several.")
+    ] = None,
+    http: Annotated[
+        str | None,
+        typer.Option("--http", help="Serve Streamable HTTP on [HOST:]PORT (/mcp) instead of stdio."),
+    ] = None,
+    json_response: Annotated[
+        bool, typer.Option("--json-response", help="HTTP: answer POSTs with JSON instead of SSE streams.")
+    ] = False,
+    legacy_sse: Annotated[
+        bool, typer.Option("--legacy-sse", help="HTTP: also serve the 2024-11-05 HTTP+SSE transport (/sse).")
+    ] = False,
+    seed: Annotated[int | None, typer.Option("--seed", help="Seed latency and error draws.")] = None,
+    scenario: Annotated[str | None, typer.Option("--scenario", help="Start in this scenario.")] = None,
+) -> None:
+    """Run a MockServer spec as a real MCP server: over stdio (the default) or Streamable HTTP."""
+    from mcpctl.cli import mock as command
+
+    _finish(
+        command.serve(
+            spec,
+            name=name,
+            http=http,
+            json_response=json_response,
+            legacy_sse=legacy_sse,
+            seed=seed,
+            scenario=scenario,
+        )
+    )
+
+
+@mock_app.command("list")
+def mock_list() -> None:
+    """List the bundled mocks (serve one with mcpctl mock serve builtin:NAME)."""
+    from mcpctl.cli import mock as command
+
+    _finish(command.run_list())
+
+
 def main() -> None:
     """Entry point: split off ``-- COMMAND...`` (the server to spawn), then let typer parse."""
     argv = sys.argv[1:]

@@ -66,7 +66,8 @@ def _strings(value: object) -> list[str]:
 def _nothing_to_run(specs: SpecSet, *, command: str, paths: Sequence[str]) -> int:
     if command == "test" or not specs.documents:
         raise UsageError(f"no TestSuite documents in {', '.join(paths)}")
-    print(f"nothing to run: {len(specs.documents)} documents define {len(specs.servers)} servers")
+    mocks = f" and {len(specs.mocks)} mock servers" if specs.mocks else ""
+    print(f"nothing to run: {len(specs.documents)} documents define {len(specs.servers)} servers{mocks}")
     return 0
 
 

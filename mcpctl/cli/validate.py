@@ -6,6 +6,7 @@ import json
 
 from mcpctl.errors import InvalidSpecs, UsageError
 from mcpctl.spec.build import SpecSet, load_specs
+from mcpctl.spec.mock_model import MockServerSpec
 from mcpctl.spec.model import ServersSpec, Spec
 
 
@@ -29,7 +30,9 @@ def run(paths: list[str], *, servers_files: list[str], output: str) -> int:
     return 0
 
 
-def _kind(spec: Spec) -> str:
+def _kind(spec: Spec | MockServerSpec) -> str:
+    if isinstance(spec, MockServerSpec):
+        return "MockServer"
     return "Servers" if isinstance(spec, ServersSpec) else "TestSuite"
 
 

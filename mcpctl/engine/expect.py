@@ -15,7 +15,7 @@ from typing import Any, Literal
 import jsonschema
 from jsonschema.exceptions import SchemaError
 
-from mcpctl.mcp.jsonrpc import JSONValue, Message
+from mcpctl.mcp.jsonrpc import JSONValue, Message, json_equal
 from mcpctl.spec.model import ErrorExpect, Expect, LatencyExpect, StructuredCheck, TextMatch
 
 AnswerKind = Literal["tool", "resource", "prompt"]
@@ -197,7 +197,7 @@ def check_structured(check: StructuredCheck, structured: object, *, present: boo
     if check.exists is False:
         return [Failure(message=f"{where}: expected no value, got {shown(value)}")]
     failures = []
-    if check.equals is not None and not _same(value, check.equals.value):
+    if check.equals is not None and not json_equal(value, check.equals.value):
         failures.append(Failure(message=f"{where}: expected {shown(check.equals.value)}, got {shown(value)}"))
     if check.matches is not None and not (isinstance(value, str) and check.matches.search(value)):
         failures.append(
@@ -208,17 +208,6 @@ def check_structured(check: StructuredCheck, structured: object, *, present: boo
     if check.schema is not None:
         failures.extend(_schema_failures(dict(check.schema), value, what=where))
     return failures
-
-
-def _same(left: object, right: object) -> bool:
-    # JSON equality: 1 == 1.0, but true is not 1
-    if isinstance(left, bool) or isinstance(right, bool):
-        return type(left) is type(right) and left == right
-    if isinstance(left, dict) and isinstance(right, dict):
-        return left.keys() == right.keys() and all(_same(left[k], right[k]) for k in left)
-    if isinstance(left, list) and isinstance(right, list):
-        return len(left) == len(right) and all(_same(a, b) for a, b in zip(left, right, strict=True))
-    return left == right
 
 
 def _schema_failures(schema: dict[str, Any], value: Any, *, what: str) -> list[Failure]:

@@ -12,7 +12,7 @@ from mcpctl.engine.targets import target_for
 from mcpctl.engine.tests import SuiteSession, run_tests
 from mcpctl.errors import McpctlError
 from mcpctl.mcp.client import Client, open_client
-from mcpctl.spec.model import HttpServer, ServerDef, TestCase, TestSuiteSpec
+from mcpctl.spec.model import HttpServer, MockServerRef, ServerDef, TestCase, TestSuiteSpec
 
 CONNECT_TIMEOUT = 30.0
 
@@ -48,6 +48,8 @@ def server_label(suite: TestSuiteSpec) -> str:
         return server
     if isinstance(server, HttpServer):
         return server.url
+    if isinstance(server, MockServerRef):
+        return f"mock {server.spec}"
     return " ".join(server.command)
 
 

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Literal
 
 from mcpctl.mcp.client import HttpTarget, ServerTarget, StdioTarget
-from mcpctl.spec.model import BearerAuth, ClientCredentialsAuth, ServerDef, StdioServer
+from mcpctl.spec.model import BearerAuth, ClientCredentialsAuth, MockServerRef, ServerDef, StdioServer
 
 
 def target_for(server: ServerDef, *, backend: Literal["httpx", "lean"] = "httpx") -> ServerTarget:
     """The client target of ``server``: its command, or its URL with headers and credentials."""
     if isinstance(server, StdioServer):
         return StdioTarget(command=server.command, env=dict(server.env), cwd=server.cwd)
+    if isinstance(server, MockServerRef):
+        # the mock runs in its own process, as any stdio server would: the suite under test and
+        # the mock never share a trio run, so a misbehaving scenario cannot stall the runner
+        return StdioTarget(command=(sys.executable, "-m", "mcpctl", "mock", "serve", server.spec))
     auth = server.auth
     provider = None
     if isinstance(auth, ClientCredentialsAuth):

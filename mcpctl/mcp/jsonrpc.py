@@ -87,6 +87,17 @@ def classify(msg: Message) -> Kind:
     return "invalid"
 
 
+def json_equal(left: object, right: object) -> bool:
+    """Equality of decoded JSON values as JSON sees it: ``1 == 1.0``, but ``true`` is not ``1``."""
+    if isinstance(left, bool) or isinstance(right, bool):
+        return type(left) is type(right) and left == right
+    if isinstance(left, dict) and isinstance(right, dict):
+        return left.keys() == right.keys() and all(json_equal(left[k], right[k]) for k in left)
+    if isinstance(left, list) and isinstance(right, list):
+        return len(left) == len(right) and all(json_equal(a, b) for a, b in zip(left, right, strict=True))
+    return left == right
+
+
 def _valid_id(value: object) -> bool:
     return (isinstance(value, str | int) and not isinstance(value, bool)) or value is None
 

@@ -4,7 +4,8 @@
 kind's schema (:mod:`mcpctl.spec.validate`), builds the valid ones into :mod:`mcpctl.spec.model`
 records, and checks what spans documents: names unique per kind, server names defined once and
 known where used, calls to pinned servers naming pinned tools. Nothing is run and no server is
-contacted. This is the only module (with :mod:`mcpctl.spec.build_suite`) that reads spec dicts.
+contacted. This is the only module (with :mod:`mcpctl.spec.build_suite` and
+:mod:`mcpctl.spec.build_mock`) that reads spec dicts.
 """
 
 from __future__ import annotations
@@ -16,15 +17,19 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from mcpctl.errors import InvalidSpecs, SpecError
+from mcpctl.spec.build_mock import build_mock
 from mcpctl.spec.build_suite import DEFAULT_TIMEOUT, SuiteContext, build_tests, duration, resolve
 from mcpctl.spec.env import Secrets
 from mcpctl.spec.imports import ImportProblem, import_servers
 from mcpctl.spec.loader import Document, load_documents, spec_files
+from mcpctl.spec.mock_checks import mock_spec
+from mcpctl.spec.mock_model import MockServerSpec
 from mcpctl.spec.model import (
     BearerAuth,
     ClientCredentialsAuth,
     HttpServer,
     Metadata,
+    MockServerRef,
     ServerAuth,
     ServerDef,
     ServersSpec,
@@ -40,11 +45,13 @@ from mcpctl.spec.validate import Cursor, Problems, check_document, subject_of
 class SpecSet:
     """Everything a set of spec files defines, valid and built."""
 
-    documents: tuple[Spec, ...]
+    documents: tuple[Spec | MockServerSpec, ...]
     """The documents of the spec paths in load order (those of ``--servers`` files excluded)."""
     servers: Mapping[str, ServerDef]
     """Every server of every Servers document (``--servers`` files included), imports resolved."""
     suites: tuple[TestSuiteSpec, ...]
+    mocks: tuple[MockServerSpec, ...]
+    """The MockServer documents of the spec paths, in load order."""
     secrets: Secrets
     """Every value substituted for ``${env:...}``: redact them from all output."""
 
@@ -59,7 +66,7 @@ class _Loaded:
     kind: str | None
     extra: bool
     """From a ``--servers`` file."""
-    spec: Spec | None = None
+    spec: Spec | MockServerSpec | None = None
     origins: dict[str, Cursor] = field(default_factory=dict)
     """Servers documents: where each server came from (its key, or the import naming it)."""
 
@@ -102,9 +109,7 @@ def load_specs(
             continue
         loaded.extend(_check(index, document, extra) for document in documents)
     servers = _build_servers([item for item in loaded if item.kind == "Servers"], ctx)
-    for item in loaded:
-        if item.kind == "TestSuite":
-            item.spec = _suite(item, servers, ctx)
+    _build_others(loaded, servers, ctx)
     _check_names(loaded)
     failed.extend((item.file, error) for item in loaded for error in item.problems.errors)
     if failed:
@@ -112,7 +117,18 @@ def load_specs(
         raise InvalidSpecs([error for _, error in failed])
     specs = tuple(item.spec for item in loaded if item.spec is not None and not item.extra)
     suites = tuple(spec for spec in specs if isinstance(spec, TestSuiteSpec))
-    return SpecSet(documents=specs, servers=servers, suites=suites, secrets=ctx.secrets)
+    mocks = tuple(spec for spec in specs if isinstance(spec, MockServerSpec))
+    return SpecSet(documents=specs, servers=servers, suites=suites, mocks=mocks, secrets=ctx.secrets)
+
+
+def _build_others(loaded: list[_Loaded], servers: Mapping[str, ServerDef], ctx: _Context) -> None:
+    """Build every document of the kinds that use servers, or need none."""
+    for item in loaded:
+        if item.kind == "TestSuite":
+            item.spec = _suite(item, servers, ctx)
+        elif item.kind == "MockServer":
+            doc = _root(item)
+            item.spec = build_mock(doc, metadata=_metadata(doc), spec_hash=_spec_hash(item))
 
 
 def _check(index: int, document: Document, extra: bool) -> _Loaded:
@@ -189,7 +205,7 @@ def _servers_spec(item: _Loaded, ctx: _Context) -> ServersSpec:
     written: dict[str, ServerDef] = {}
     listed = doc.get("servers")
     for name, entry in listed.items() if listed is not None else []:
-        written[name] = _server(entry, name, _base_dir(item), ctx.locks)
+        written[name] = _server(entry, name, _base_dir(item), ctx)
         item.origins[name] = entry
     return ServersSpec(metadata=_metadata(doc), servers=imported | written, source=doc.source())
 
@@ -207,11 +223,15 @@ def _import(ref: Cursor, item: _Loaded, ctx: _Context) -> dict[str, ServerDef]:
         return {}
 
 
-def _server(entry: Cursor, name: str, base_dir: str, locks: Locks) -> ServerDef:
+def _server(entry: Cursor, name: str, base_dir: str, ctx: _Context) -> ServerDef:
     pin_field = entry.get("pin")
     pin = resolve(base_dir, str(pin_field.plain())) if pin_field is not None else None
     if pin_field is not None and pin is not None:
-        locks.check(pin_field, pin)
+        ctx.locks.check(pin_field, pin)
+    mock = entry.get("mock")
+    if mock is not None:
+        spec = mock_spec(mock, base_dir=base_dir, environ=ctx.environ, secrets=ctx.secrets)
+        return MockServerRef(name=name, spec=spec, pin=pin, source=entry.source())
     command = entry.text("command")
     if command is not None:
         args = entry.get("args")
@@ -294,7 +314,7 @@ def _suite_server(
 ) -> str | ServerDef:
     name = field.node.value
     if not isinstance(name, str):
-        return _server(field, suite, _base_dir(item), ctx.locks)
+        return _server(field, suite, _base_dir(item), ctx)
     if name not in servers:
         known = ", ".join(sorted(servers))
         hint = (

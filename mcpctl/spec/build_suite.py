@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
@@ -41,6 +43,8 @@ from mcpctl.spec.semantics import (
 )
 from mcpctl.spec.units import Duration, parse_duration
 from mcpctl.spec.validate import Cursor
+
+T = TypeVar("T")
 
 DEFAULT_TIMEOUT = Duration(seconds=30)
 
@@ -138,15 +142,20 @@ def _mapping(cursor: Cursor | None) -> dict[str, Plain]:
     return {key: field.plain() for key, field in cursor.items()} if cursor is not None else {}
 
 
-def duration(cursor: Cursor | None) -> Duration | None:
-    """The duration at ``cursor`` (``None`` if absent, or after reporting a bad one)."""
+def parsed(cursor: Cursor | None, parse: Callable[[str], T]) -> T | None:
+    """The value at ``cursor`` parsed by ``parse`` (``None`` if absent, or after reporting a bad one)."""
     if cursor is None:
         return None
     try:
-        return parse_duration(str(cursor.plain()))
+        return parse(str(cursor.plain()))
     except ValueError as exc:
         cursor.error(str(exc))
         return None
+
+
+def duration(cursor: Cursor | None) -> Duration | None:
+    """The duration at ``cursor`` (``None`` if absent, or after reporting a bad one)."""
+    return parsed(cursor, parse_duration)
 
 
 def _regex(cursor: Cursor | None) -> re.Pattern[str] | None:

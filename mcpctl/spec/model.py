@@ -93,7 +93,18 @@ class HttpServer:
     source: Source
 
 
-ServerDef = StdioServer | HttpServer
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MockServerRef:
+    """``mock: FILE`` or ``mock: builtin:NAME``: a MockServer spec served by mcpctl itself (stdio)."""
+
+    name: str
+    spec: str
+    """The MockServer spec file (resolved path), or ``builtin:NAME`` for a bundled mock."""
+    pin: str | None = None
+    source: Source
+
+
+ServerDef = StdioServer | HttpServer | MockServerRef
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -14,7 +14,11 @@ from pathlib import Path
 
 from jsonschema import Draft202012Validator
 
-KINDS: dict[str, str] = {"Servers": "servers.schema.json", "TestSuite": "testsuite.schema.json"}
+KINDS: dict[str, str] = {
+    "Servers": "servers.schema.json",
+    "TestSuite": "testsuite.schema.json",
+    "MockServer": "mockserver.schema.json",
+}
 """Every spec kind with a schema, by its ``kind:`` spelling → the schema's file name."""
 
 SCHEMA_URL = "https://mcpctl.dev/schemas/v1/"

@@ -9,10 +9,15 @@ a pinned tool.
 from __future__ import annotations
 
 import os
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
+from jsonschema import Draft202012Validator, validators
+from jsonschema.exceptions import SchemaError
+from jsonschema.protocols import Validator
+
 from mcpctl.spec.lockfile import Lock, LockError, read_lock
+from mcpctl.spec.node import Plain
 from mcpctl.spec.templating import TemplateError, compile_template, has_template, references
 from mcpctl.spec.validate import Cursor
 
@@ -189,11 +194,46 @@ def _has(action: str | None, steps: bool, step: bool) -> str:
     return "this test has steps; put it on a step" if steps else f"this {_what(step)} has no action"
 
 
-def check_unique(names: list[tuple[str, Cursor]], what: str) -> None:
+def check_unique(names: list[tuple[str, Cursor]], what: str, *, noun: str = "name") -> None:
     """Report every repeat of a name (at its repeat), pointing at the first."""
     first: dict[str, Cursor] = {}
     for name, cursor in names:
         if name in first:
-            cursor.error(f"duplicate {what} name {name!r} (first at line {first[name].node.line})")
+            cursor.error(f"duplicate {what} {noun} {name!r} (first at line {first[name].node.line})")
         else:
             first[name] = cursor
+
+
+def check_exclusive(cursor: Cursor, names: Sequence[str], what: str) -> None:
+    """Report, at each extra, every field of ``names`` given after the first one present."""
+    present = sorted((n for n in names if n in cursor.node.keys), key=lambda n: cursor.node.keys[n])
+    for extra in present[1:]:
+        field = cursor.get(extra)
+        assert field is not None
+        field.error(f"give only one of {', '.join(names)} (this {what} already has {present[0]})")
+
+
+def json_schema_class(schema: Mapping[str, Plain]) -> type[Validator]:
+    """The validator class of the draft ``schema`` declares in ``$schema`` (2020-12 if none or unknown)."""
+    declared = schema.get("$schema")
+    if not isinstance(declared, str):
+        return Draft202012Validator
+    try:
+        return validators.validator_for(schema, default=Draft202012Validator)
+    except ValueError:  # a $schema that is not even a URI
+        return Draft202012Validator
+
+
+def check_json_schema(cursor: Cursor | None) -> dict[str, Plain] | None:
+    """The JSON Schema at ``cursor`` if it is one (for the draft it declares), else ``None``
+    (after reporting why; a value that is not a mapping was reported by the kind's schema)."""
+    value = cursor.plain() if cursor is not None else None
+    if cursor is None or not isinstance(value, dict):
+        return None
+    try:
+        json_schema_class(value).check_schema(value)
+    except SchemaError as exc:
+        where = "".join(f"/{part}" for part in exc.path)
+        cursor.error(f"not a valid JSON Schema: {where or '/'}: {exc.message}")
+        return None
+    return value

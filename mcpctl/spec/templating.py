@@ -15,6 +15,7 @@ an int); any other template renders to text.
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -318,9 +319,16 @@ class CompiledTemplate:
     """The compiled sandboxed template."""
     expression: TemplateExpression | None = field(default=None, repr=False)
     """Set when the whole source is one ``{{ expression }}``: it evaluates to a native value."""
+    lookups: tuple[str | tuple[str, ...], ...] | None = field(default=None, repr=False)
+    """Set when the source is only text and ``{{ a.b.c }}`` lookups: rendered without jinja (the mock's
+    hot path), falling back to jinja for anything it cannot answer exactly as jinja would."""
 
     def render(self, context: Mapping[str, object]) -> str:
         """Render to text; fails with :class:`TemplateError` on an undefined name or a broken limit."""
+        if self.lookups is not None:
+            fast = _render_lookups(self.lookups, context)
+            if fast is not None:
+                return fast
         size, parts = 0, []
         with _rendering(context):
             for part in self.template.generate(dict(context)):
@@ -334,10 +342,58 @@ class CompiledTemplate:
         """Render to a value: one ``{{ expression }}`` gives its own JSON value, other templates text."""
         if self.expression is None:
             return self.render(context)
+        if self.lookups is not None and len(self.lookups) == 1 and isinstance(self.lookups[0], tuple):
+            value = _lookup(self.lookups[0], context)
+            if isinstance(value, str | int | float | bool) and _size(value) <= MAX_OUTPUT_CHARS:
+                return value
         with _rendering(context):
             value = self.expression(dict(context))
             _check_size(value)
             return _as_data(value)
+
+
+_LOOKUP = re.compile(r"\{\{\s*([A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z][A-Za-z0-9_]*)*)\s*\}\}")
+_MISSING = object()
+
+
+def _plain_lookups(text: str) -> tuple[str | tuple[str, ...], ...] | None:
+    """``text`` as literal parts and lookup paths, if that is all it is (no filters, calls, tags)."""
+    parts: list[str | tuple[str, ...]] = []
+    position = 0
+    for match in _LOOKUP.finditer(text):
+        parts.append(text[position : match.start()])
+        parts.append(tuple(match.group(1).split(".")))
+        position = match.end()
+    parts.append(text[position:])
+    literal = "".join(part for part in parts if isinstance(part, str))
+    if any(mark in literal for mark in ("{{", "{%", "{#")):
+        return None
+    return tuple(part for part in parts if part != "")
+
+
+def _lookup(path: tuple[str, ...], context: Mapping[str, object]) -> object:
+    node: object = context
+    for key in path:
+        # jinja tries attributes first: a key that is also a dict method name (items, get) is its business
+        if not isinstance(node, Mapping) or key not in node or hasattr(dict, key):
+            return _MISSING
+        node = node[key]
+    return node
+
+
+def _render_lookups(parts: tuple[str | tuple[str, ...], ...], context: Mapping[str, object]) -> str | None:
+    out: list[str] = []
+    for part in parts:
+        if isinstance(part, str):
+            out.append(part)
+            continue
+        value = _lookup(part, context)
+        # str() is what jinja prints for these; anything else (None, containers) goes through jinja
+        if not isinstance(value, str | int | float) or isinstance(value, bool):
+            return None
+        out.append(str(value))
+    text = "".join(out)
+    return text if len(text) <= MAX_OUTPUT_CHARS else None
 
 
 def has_template(text: str) -> bool:
@@ -357,7 +413,9 @@ def compile_template(text: str) -> CompiledTemplate:
         raise TemplateError(
             f"template syntax error on line {exc.lineno}: {exc.message}", line=exc.lineno
         ) from exc
-    return CompiledTemplate(source=text, template=template, expression=expression)
+    return CompiledTemplate(
+        source=text, template=template, expression=expression, lookups=_plain_lookups(text)
+    )
 
 
 def _single_expression(text: str) -> TemplateExpression | None:

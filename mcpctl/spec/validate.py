@@ -20,12 +20,14 @@ from mcpctl.errors import SpecError
 from mcpctl.spec.model import Source
 from mcpctl.spec.node import Node, Plain, Segment, format_path
 from mcpctl.spec.schemas import KINDS, canonical_kind, validator_for
-from mcpctl.spec.units import parse_duration
+from mcpctl.spec.units import parse_duration, parse_percent
 
 DURATION_PATTERN = (
     r"^(?=\d)(\d+(\.\d+)?h)?(\d+(\.\d+)?m(?!s))?(\d+(\.\d+)?s)?(\d+(\.\d+)?ms)?(\d+(\.\d+)?us)?$"
 )
 """The schema pattern of a duration: exactly what :func:`mcpctl.spec.units.parse_duration` accepts."""
+PERCENT_PATTERN = r"^\d+(\.\d+)?%$"
+"""The schema pattern of a percentage (:func:`mcpctl.spec.units.parse_percent` also caps it at 100%)."""
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$"
 URL_PATTERN = "^https?://"
 POINTER_PATTERN = r"^(/([^~/]|~[01])*)*$"
@@ -236,6 +238,8 @@ def _type_message(expected: object, instance: object, schema: dict[str, object])
     number = isinstance(instance, int | float) and not isinstance(instance, bool)
     if schema.get("pattern") == DURATION_PATTERN and number:
         return _duration_problem(str(instance))
+    if schema.get("pattern") == PERCENT_PATTERN and number:
+        return _percent_problem(str(instance))
     names = [expected] if isinstance(expected, str) else _listed(expected)
     return f"expected {_either([_TYPE_NAMES.get(str(n), str(n)) for n in names])}, got {_type_name(instance)}"
 
@@ -261,6 +265,8 @@ def _pattern_message(pattern: str, text: str) -> str:
     shown = _show(text)
     if pattern == DURATION_PATTERN:
         return _duration_problem(text)
+    if pattern == PERCENT_PATTERN:
+        return _percent_problem(text)
     if pattern == NAME_PATTERN:
         return (
             f"{shown} is not a valid name: use letters, digits, '_', '.' and '-', "
@@ -281,6 +287,14 @@ def _duration_problem(text: str) -> str:
     except ValueError as exc:
         return str(exc)
     return f"{text!r} is not a duration"  # the pattern and the parser disagree: a bug, said plainly
+
+
+def _percent_problem(text: str) -> str:
+    try:
+        parse_percent(text)
+    except ValueError as exc:
+        return str(exc)
+    return f"{text!r} is not a percentage"
 
 
 def _union(error: ValidationError, at: tuple[Segment, ...], root: dict[str, object]) -> list[_Found]:

@@ -190,6 +190,20 @@ def test_apply_of_servers_only_has_nothing_to_run(tmp_path: Path) -> None:
     assert done.stderr == "mcpctl: error: no TestSuite documents in servers.yaml\n"
 
 
+def test_apply_of_a_mock_server_only_defines_it(tmp_path: Path) -> None:
+    (tmp_path / "mock.yaml").write_text(
+        "apiVersion: mcpctl/v1\nkind: MockServer\nmetadata: {name: weather}\n"
+        "---\napiVersion: mcpctl/v1\nkind: Servers\nmetadata: {name: local}\n"
+        "servers: {weather: {mock: mock.yaml}}\n"
+    )
+    done = mcpctl("apply", "mock.yaml", cwd=tmp_path)
+    assert (done.returncode, done.stdout, done.stderr) == (
+        0,
+        "nothing to run: 2 documents define 1 servers and 1 mock servers\n",
+        "",
+    )
+
+
 @pytest.mark.parametrize("example", sorted(p.name for p in (ROOT / "examples").glob("*.yaml")))
 def test_every_example_passes(example: str, tmp_path: Path) -> None:
     done = mcpctl("test", f"examples/{example}", "--state-dir", str(tmp_path), "--output", "json", cwd=ROOT)

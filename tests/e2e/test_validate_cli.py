@@ -112,6 +112,43 @@ def test_json_output(specs: Path) -> None:
     }
 
 
+MOCK = (
+    "apiVersion: mcpctl/v1\nkind: MockServer\nmetadata: {name: weather}\n"
+    "tools:\n  - name: get_weather\n    responses:\n      - respond: sunny\n"
+)
+
+
+def test_a_mock_server_and_a_server_it_backs(tmp_path: Path) -> None:
+    (tmp_path / "mock.yaml").write_text(MOCK, encoding="utf-8")
+    (tmp_path / "servers.yaml").write_text(
+        "apiVersion: mcpctl/v1\nkind: Servers\nmetadata: {name: mocked}\nservers:\n  weather: {mock: mock.yaml}\n",
+        encoding="utf-8",
+    )
+    assert mcpctl("validate", str(tmp_path / "mock.yaml")) == (
+        0,
+        "ok: 1 document in 1 file (MockServer/weather)\n",
+        "",
+    )
+    code, out, err = mcpctl("validate", str(tmp_path), "-o", "json")
+    assert (code, err) == (0, "")
+    assert json.loads(out)["documents"] == [
+        {"kind": "MockServer", "name": "weather", "path": str(tmp_path / "mock.yaml")},
+        {"kind": "Servers", "name": "mocked", "path": str(tmp_path / "servers.yaml")},
+    ]
+
+
+def test_a_broken_mock_server(tmp_path: Path) -> None:
+    bad = tmp_path / "mock.yaml"
+    bad.write_text(
+        MOCK.replace("respond: sunny", "respond: sunny\n        cycle: sometimes"), encoding="utf-8"
+    )
+    assert mcpctl("validate", str(bad)) == (
+        2,
+        "",
+        f"mcpctl: error: {bad}:8:16: MockServer/weather: tools[0].responses[0].cycle: expected a boolean, got a string\n",
+    )
+
+
 def test_bad_output_option(specs: Path) -> None:
     assert mcpctl("validate", str(specs), "--output", "xml") == (
         2,
@@ -124,12 +161,14 @@ def test_schema_lists_the_kinds_with_the_editor_hint() -> None:
     code, out, err = mcpctl("schema")
     assert (code, err) == (0, "")
     assert out.splitlines() == [
-        "Servers    Named MCP servers, written out or imported from existing client configs.",
-        "TestSuite  Tests run against one server: calls, reads and prompts with expectations, or workflows of steps.",
+        "Servers     Named MCP servers, written out or imported from existing client configs.",
+        "TestSuite   Tests run against one server: calls, reads and prompts with expectations, or workflows of steps.",
+        "MockServer  A fake MCP server served by mcpctl mock serve: tools with responses, resources, prompts and completions.",
         "",
         "Editor completion (yaml-language-server): start a spec file with the line for its kind:",
-        f"  Servers    # yaml-language-server: $schema={ROOT}/schemas/servers.schema.json",
-        f"  TestSuite  # yaml-language-server: $schema={ROOT}/schemas/testsuite.schema.json",
+        f"  Servers     # yaml-language-server: $schema={ROOT}/schemas/servers.schema.json",
+        f"  TestSuite   # yaml-language-server: $schema={ROOT}/schemas/testsuite.schema.json",
+        f"  MockServer  # yaml-language-server: $schema={ROOT}/schemas/mockserver.schema.json",
         "or save one beside your specs (mcpctl schema TestSuite > testsuite.schema.json) and name it.",
     ]
 
@@ -146,5 +185,5 @@ def test_schema_of_an_unknown_kind() -> None:
     assert mcpctl("schema", "LoadTest") == (
         2,
         "",
-        "mcpctl: error: unknown kind 'LoadTest' (known: Servers, TestSuite)\n",
+        "mcpctl: error: unknown kind 'LoadTest' (known: Servers, TestSuite, MockServer)\n",
     )

@@ -130,7 +130,7 @@ EXPECTED: dict[str, list[str]] = {
         "tests/unit/spec/corpus/kind-case.yaml:2:7: kind: unknown kind 'testsuite' (did you mean 'TestSuite'?)",
     ],
     "kind-not-string.yaml": [
-        "tests/unit/spec/corpus/kind-not-string.yaml:2:7: kind: expected a kind name, got a list (known: Servers, TestSuite)",
+        "tests/unit/spec/corpus/kind-not-string.yaml:2:7: kind: expected a kind name, got a list (known: Servers, TestSuite, MockServer)",
     ],
     "list-check-with-action.yaml": [
         "tests/unit/spec/corpus/list-check-with-action.yaml:9:14: TestSuite/broken: tests[0].expect.tools: tools list checks apply only to a test with no action and no steps (this test uses call)",
@@ -147,6 +147,49 @@ EXPECTED: dict[str, list[str]] = {
     ],
     "missing-tests.yaml": [
         "tests/unit/spec/corpus/missing-tests.yaml:1:1: TestSuite/broken: missing required field 'tests'",
+    ],
+    "mock-bad-content-type.yaml": [
+        "tests/unit/spec/corpus/mock-bad-content-type.yaml:6:32: MockServer/broken: tools[0].default.content[0].type: expected one of: text, image, audio, resource_link, resource (got 'video')",
+    ],
+    "mock-bad-percent.yaml": [
+        "tests/unit/spec/corpus/mock-bad-percent.yaml:5:14: MockServer/broken: behaviour.errorRate: '0.5' is not a percentage: use a number and a percent sign (1%, 0.5%, 100%)",
+    ],
+    "mock-bad-regex.yaml": [
+        "tests/unit/spec/corpus/mock-bad-regex.yaml:7:39: MockServer/broken: tools[0].responses[0].when.args.text.matches: invalid regular expression: unterminated character set at position 0",
+    ],
+    "mock-bad-template.yaml": [
+        "tests/unit/spec/corpus/mock-bad-template.yaml:7:18: MockServer/broken: tools[0].responses[0].respond: template syntax error on line 1: unexpected end of template, expected 'end of print statement'.",
+    ],
+    "mock-completion-unknown-prompt.yaml": [
+        "tests/unit/spec/corpus/mock-completion-unknown-prompt.yaml:9:14: MockServer/broken: completions[0].prompt: unknown prompt 'greeting' (prompts: greet)",
+    ],
+    "mock-duplicate-tool.yaml": [
+        "tests/unit/spec/corpus/mock-duplicate-tool.yaml:7:11: MockServer/broken: tools[2].name: duplicate tool name 'echo' (first at line 5)",
+    ],
+    "mock-input-schema-not-object.yaml": [
+        "tests/unit/spec/corpus/mock-input-schema-not-object.yaml:6:25: MockServer/broken: tools[0].inputSchema.type: inputSchema must have type: object (got 'array')",
+    ],
+    "mock-latency-fields.yaml": [
+        "tests/unit/spec/corpus/mock-latency-fields.yaml:5:12: MockServer/broken: behaviour.latency: a normal latency needs stddev",
+        "tests/unit/spec/corpus/mock-latency-fields.yaml:5:47: MockServer/broken: behaviour.latency.value: value does not apply to a normal latency (it takes mean and stddev)",
+    ],
+    "mock-needs-structured.yaml": [
+        "tests/unit/spec/corpus/mock-needs-structured.yaml:7:14: MockServer/broken: tools[0].default: a tool with an outputSchema must answer with structuredContent",
+    ],
+    "mock-prompt-unknown-arg.yaml": [
+        "tests/unit/spec/corpus/mock-prompt-unknown-arg.yaml:8:28: MockServer/broken: prompts[0].messages[0].text: args.name is not an argument of prompt 'greet' (arguments: who)",
+    ],
+    "mock-structured-mismatch.yaml": [
+        "tests/unit/spec/corpus/mock-structured-mismatch.yaml:7:34: MockServer/broken: tools[0].default.structuredContent: structuredContent does not match the tool's outputSchema: /: 'sum' is a required property",
+    ],
+    "mock-template-no-variable.yaml": [
+        "tests/unit/spec/corpus/mock-template-no-variable.yaml:5:19: MockServer/broken: resourceTemplates[0].uriTemplate: 'repo://octo/hello' has no {variable}: a resource template needs at least one (repo://{owner}/{name}); use resources for a fixed URI",
+    ],
+    "mock-text-and-content.yaml": [
+        "tests/unit/spec/corpus/mock-text-and-content.yaml:6:34: MockServer/broken: tools[0].default.content: give only one of text, content (this response already has text)",
+    ],
+    "mock-unknown-argument.yaml": [
+        "tests/unit/spec/corpus/mock-unknown-argument.yaml:8:23: MockServer/broken: tools[0].responses[0].when.args.citty: unknown argument 'citty' (inputSchema has: city, days)",
     ],
     "no-action.yaml": [
         "tests/unit/spec/corpus/no-action.yaml:6:5: TestSuite/broken: tests[0]: a test needs call, read, prompt or steps (or tools, resources or prompts under expect)",
@@ -183,6 +226,12 @@ EXPECTED: dict[str, list[str]] = {
     ],
     "scalar-document.yaml": [
         "tests/unit/spec/corpus/scalar-document.yaml:1:1: a spec document must be a mapping with apiVersion, kind and metadata (got a string)",
+    ],
+    "servers-mock-missing-file.yaml": [
+        "tests/unit/spec/corpus/servers-mock-missing-file.yaml:5:19: Servers/broken: servers.weather.mock: {root}/tests/unit/spec/corpus/no-such-mock.yaml: no such file",
+    ],
+    "servers-mock-not-a-mock.yaml": [
+        "tests/unit/spec/corpus/servers-mock-not-a-mock.yaml:5:19: Servers/broken: servers.weather.mock: {root}/tests/unit/spec/corpus/bad-url.yaml: holds no MockServer document (found: TestSuite)",
     ],
     "servers-nothing.yaml": [
         "tests/unit/spec/corpus/servers-nothing.yaml:1:1: Servers/broken: needs at least one of: servers, import",
@@ -251,7 +300,7 @@ EXPECTED: dict[str, list[str]] = {
         "tests/unit/spec/corpus/unknown-field-test.yaml:8:5: TestSuite/broken: tests[0].expcet: unknown field 'expcet' (did you mean 'expect'?)",
     ],
     "unknown-kind.yaml": [
-        "tests/unit/spec/corpus/unknown-kind.yaml:2:7: kind: unknown kind 'LoadTest' (known: Servers, TestSuite)",
+        "tests/unit/spec/corpus/unknown-kind.yaml:2:7: kind: unknown kind 'LoadTest' (known: Servers, TestSuite, MockServer)",
     ],
     "unknown-server.yaml": [
         "tests/unit/spec/corpus/unknown-server.yaml:4:9: TestSuite/broken: server: unknown server 'github' (no servers are defined: add a Servers document or pass --servers)",

@@ -54,8 +54,74 @@ SERVERS = {
     "servers": {
         "echo": {"command": "python", "cwd": "..", "env": {"B": True}},
         "remote": {"url": "https://x.test/mcp", "transport": "sse", "auth": {"type": "bearer", "token": "t"}},
+        "mocked": {"mock": "mock.yaml", "pin": "tools.lock.json"},
     },
 }
+MOCK = {
+    "apiVersion": "mcpctl/v1",
+    "kind": "MockServer",
+    "metadata": {"name": "fuzz"},
+    "server": {"name": "m", "version": "1.2.3", "instructions": "hi"},
+    "behaviour": {"latency": "5ms", "errorRate": "1%", "error": {"code": -1, "message": "x"}},
+    "seed": 1,
+    "pageSize": 2,
+    "switches": [{"after": 3, "to": "down"}],
+    "tools": [
+        {
+            "name": "add",
+            "inputSchema": {
+                "type": "object",
+                "properties": {"a": {"type": "integer"}, "b": {"type": "string"}},
+            },
+            "outputSchema": {"type": "object", "properties": {"sum": {"type": "integer"}}},
+            "annotations": {"readOnlyHint": True},
+            "scenarios": ["default", "down"],
+            "behaviour": {"latency": {"distribution": "uniform", "min": "1ms", "max": "2ms"}},
+            "responses": [
+                {
+                    "when": {"args": {"a": 1, "b": {"matches": "^x", "schema": {"type": "string"}}}},
+                    "respond": {"structuredContent": {"sum": 2}, "text": "{{ args.a + 1 }}"},
+                },
+                {
+                    "scenario": "down",
+                    "respond": [
+                        {"error": {"code": -32000, "message": "down"}},
+                        {"isError": True, "text": "no"},
+                    ],
+                    "cycle": True,
+                },
+            ],
+            "default": {
+                "structuredContent": {"sum": 0},
+                "latency": {"distribution": "lognormal", "median": "1ms", "sigma": 0.5},
+            },
+        },
+        {"name": "echo", "default": "{{ args.text }}"},
+    ],
+    "resources": [
+        {"uri": "file:///a", "name": "a", "text": "x"},
+        {"uri": "file:///b", "name": "b", "blob": "eA=="},
+    ],
+    "resourceTemplates": [{"uriTemplate": "repo://{owner}", "name": "repo", "text": "{{ params.owner }}"}],
+    "prompts": [
+        {
+            "name": "greet",
+            "arguments": [{"name": "who", "required": True}],
+            "messages": [
+                {"role": "user", "text": "Hi {{ args.who }}"},
+                {
+                    "role": "assistant",
+                    "content": {"type": "resource", "resource": {"uri": "file:///a", "text": "a"}},
+                },
+            ],
+        }
+    ],
+    "completions": [
+        {"prompt": "greet", "argument": "who", "values": ["ada"]},
+        {"resource": "repo://{owner}", "argument": "owner", "values": ["octo"]},
+    ],
+}
+BASES = [SUITE, SERVERS, MOCK]
 LOCK = make_lock([{"name": "echo"}], server="echo", server_info={}, protocol="2025-06-18")
 FUZZ = settings(
     max_examples=150,
@@ -117,6 +183,7 @@ def outcome(path: Path, directory: Path) -> SpecSet | InvalidSpecs | SpecError:
 def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     directory = tmp_path_factory.mktemp("fuzz")
     (directory / "tools.lock.json").write_text(json.dumps(LOCK), encoding="utf-8")
+    (directory / "mock.yaml").write_text(dump(MOCK), encoding="utf-8")
     return directory
 
 
@@ -125,13 +192,14 @@ def dump(*documents: object) -> str:
 
 
 def test_the_base_specs_are_valid(workdir: Path) -> None:
-    (workdir / "spec.yaml").write_text(dump(SERVERS, SUITE), encoding="utf-8")
+    (workdir / "spec.yaml").write_text(dump(SERVERS, SUITE, MOCK), encoding="utf-8")
     specs = load_specs([str(workdir / "spec.yaml")], environ={})
-    assert len(specs.documents) == 2
+    assert len(specs.documents) == 3
+    assert len(specs.mocks) == 1
 
 
 @FUZZ
-@given(base=st.sampled_from([SUITE, SERVERS]), data=st.data())
+@given(base=st.sampled_from(BASES), data=st.data())
 def test_dropping_a_key(workdir: Path, base: dict[str, object], data: st.DataObject) -> None:
     spec = copy.deepcopy(base)
     path = data.draw(st.sampled_from([p for p in containers(spec) if at(spec, p)]))
@@ -145,7 +213,7 @@ def test_dropping_a_key(workdir: Path, base: dict[str, object], data: st.DataObj
 
 
 @FUZZ
-@given(base=st.sampled_from([SUITE, SERVERS]), data=st.data(), value=json_values)
+@given(base=st.sampled_from(BASES), data=st.data(), value=json_values)
 def test_replacing_a_value(
     workdir: Path, base: dict[str, object], data: st.DataObject, value: object
 ) -> None:
@@ -161,7 +229,7 @@ def test_replacing_a_value(
 
 
 @FUZZ
-@given(base=st.sampled_from([SUITE, SERVERS]), data=st.data(), key=st.text(max_size=12), value=json_values)
+@given(base=st.sampled_from(BASES), data=st.data(), key=st.text(max_size=12), value=json_values)
 def test_inserting_a_key(
     workdir: Path, base: dict[str, object], data: st.DataObject, key: str, value: object
 ) -> None:
@@ -174,9 +242,9 @@ def test_inserting_a_key(
 
 
 @FUZZ
-@given(cut=st.integers(min_value=0, max_value=len(dump(SERVERS, SUITE))))
+@given(cut=st.integers(min_value=0, max_value=len(dump(SERVERS, SUITE, MOCK))))
 def test_truncating_the_text(workdir: Path, cut: int) -> None:
-    check(workdir, dump(SERVERS, SUITE)[:cut])
+    check(workdir, dump(SERVERS, SUITE, MOCK)[:cut])
 
 
 @FUZZ
@@ -189,6 +257,13 @@ def test_random_text(workdir: Path, text: str) -> None:
 @given(data=st.binary(max_size=300), cut=st.integers(min_value=0, max_value=2000))
 def test_random_bytes_inside_a_valid_spec(workdir: Path, data: bytes, cut: int) -> None:
     text = dump(SUITE).encode("utf-8")
+    check(workdir, text[:cut] + data + text[cut:])
+
+
+@FUZZ
+@given(data=st.binary(max_size=300), cut=st.integers(min_value=0, max_value=3000))
+def test_random_bytes_inside_a_valid_mock(workdir: Path, data: bytes, cut: int) -> None:
+    text = dump(MOCK).encode("utf-8")
     check(workdir, text[:cut] + data + text[cut:])
 
 

@@ -16,6 +16,7 @@ from mcpctl.spec.units import parse_duration
 from mcpctl.spec.validate import (
     DURATION_PATTERN,
     NAME_PATTERN,
+    PERCENT_PATTERN,
     POINTER_PATTERN,
     SAVE_POINTER_PATTERN,
     URL_PATTERN,
@@ -74,6 +75,45 @@ servers:
 """
 
 
+MOCK = """\
+apiVersion: mcpctl/v1
+kind: MockServer
+metadata: {name: weather}
+server: {name: weather-mock, version: 2.1.0}
+behaviour:
+  latency: 20ms
+  errorRate: 1%
+  progress: {steps: 3, interval: 10ms}
+pageSize: 10
+switches: [{after: 100, to: outage}]
+tools:
+  - name: get_weather
+    inputSchema: {type: object, properties: {city: {type: string}}}
+    annotations: {readOnlyHint: true}
+    behaviour:
+      latency: {distribution: uniform, min: 10ms, max: 30ms}
+    responses:
+      - when: {args: {city: {matches: "^P"}}}
+        respond: {text: sunny}
+      - respond:
+          - {error: {code: -32000, message: down}}
+          - {content: [{type: text, text: rainy}], isError: true}
+    default: cloudy
+resources:
+  - {uri: "file:///readme", name: readme, text: hello}
+resourceTemplates:
+  - {uriTemplate: "repo://{owner}", name: repo, text: "{{ params.owner }}"}
+prompts:
+  - name: greet
+    arguments: [{name: who, required: true}]
+    messages:
+      - {role: user, text: "Hi {{ args.who }}"}
+      - {role: assistant, content: {type: resource, resource: {uri: "file:///a", text: a}}}
+completions:
+  - {prompt: greet, argument: who, values: [ada]}
+"""
+
+
 def errors_of(tmp_path: Path, text: str) -> list[str]:
     path = tmp_path / "spec.yaml"
     path.write_text(text, encoding="utf-8")
@@ -91,8 +131,9 @@ def broken(text: str, old: str, new: str) -> str:
 def test_the_valid_specs_are_valid(tmp_path: Path) -> None:
     (tmp_path / "suite.yaml").write_text(SUITE, encoding="utf-8")
     (tmp_path / "servers.yaml").write_text(SERVERS, encoding="utf-8")
+    (tmp_path / "weather.yaml").write_text(MOCK, encoding="utf-8")
     specs = load_specs([str(tmp_path)], environ={})
-    assert [spec.metadata.name for spec in specs.documents] == ["local", "smoke"]
+    assert [spec.metadata.name for spec in specs.documents] == ["local", "smoke", "weather"]
 
 
 @pytest.mark.parametrize(
@@ -215,7 +256,7 @@ def test_the_valid_specs_are_valid(tmp_path: Path) -> None:
             "kind: TestSuite",
             "kind: LoadTest",
             [
-                "2:7: kind: unknown kind 'LoadTest' (known: Servers, TestSuite)",
+                "2:7: kind: unknown kind 'LoadTest' (known: Servers, TestSuite, MockServer)",
             ],
             id="unknown-kind",
         ),
@@ -453,6 +494,290 @@ def test_one_broken_field_in_servers(tmp_path: Path, old: str, new: str, expecte
     assert errors_of(tmp_path, broken(SERVERS, old, new)) == expected
 
 
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        pytest.param(
+            "  - name: get_weather\n",
+            "  - nmae: get_weather\n",
+            [
+                "12:5: MockServer/weather: tools[0].nmae: unknown field 'nmae' (did you mean 'name'?)",
+            ],
+            id="tool-name-typo",
+        ),
+        pytest.param(
+            "    default: cloudy",
+            "    default: cloudy\n    defualt: x",
+            [
+                "24:5: MockServer/weather: tools[0].defualt: unknown field 'defualt' (did you mean 'default'?)",
+            ],
+            id="tool-unknown-field",
+        ),
+        pytest.param(
+            "  latency: 20ms",
+            "  latency: 20",
+            [
+                "6:12: MockServer/weather: behaviour.latency: '20' is not a duration: add a unit (250ms, 2s, 5m, 1h)",
+            ],
+            id="latency-number",
+        ),
+        pytest.param(
+            "{distribution: uniform,",
+            "{distribution: gamma,",
+            [
+                "16:31: MockServer/weather: tools[0].behaviour.latency.distribution: expected one of: fixed, uniform, normal, lognormal (got 'gamma')",
+            ],
+            id="latency-distribution",
+        ),
+        pytest.param(
+            "errorRate: 1%",
+            "errorRate: 1",
+            [
+                "7:14: MockServer/weather: behaviour.errorRate: '1' is not a percentage: use a number and a percent sign (1%, 0.5%, 100%)",
+            ],
+            id="percent-number",
+        ),
+        pytest.param(
+            "errorRate: 1%",
+            "errorRate: one percent",
+            [
+                "7:14: MockServer/weather: behaviour.errorRate: 'one percent' is not a percentage: use a number and a percent sign (1%, 0.5%, 100%)",
+            ],
+            id="percent-text",
+        ),
+        pytest.param(
+            "{steps: 3, interval: 10ms}",
+            "{steps: 3}",
+            [
+                "8:13: MockServer/weather: behaviour.progress: missing required field 'interval'",
+            ],
+            id="progress-interval",
+        ),
+        pytest.param(
+            "pageSize: 10",
+            "pageSize: 0",
+            [
+                "9:11: MockServer/weather: pageSize: must be at least 1 (got 0)",
+            ],
+            id="page-size",
+        ),
+        pytest.param(
+            "{after: 100, to: outage}",
+            "{after: 0, to: outage}",
+            [
+                "10:20: MockServer/weather: switches[0].after: must be at least 1 (got 0)",
+            ],
+            id="switch-after",
+        ),
+        pytest.param(
+            "{readOnlyHint: true}",
+            "{readOnly: true}",
+            [
+                "14:19: MockServer/weather: tools[0].annotations.readOnly: unknown field 'readOnly' (did you mean 'readOnlyHint'?)",
+            ],
+            id="annotation-typo",
+        ),
+        pytest.param(
+            "inputSchema: {type: object, properties: {city: {type: string}}}",
+            "inputSchema: object",
+            [
+                "13:18: MockServer/weather: tools[0].inputSchema: expected a mapping, got a string",
+            ],
+            id="input-schema-type",
+        ),
+        pytest.param(
+            '{args: {city: {matches: "^P"}}}',
+            "{args: {city: {matches: 5}}}",
+            [
+                "18:39: MockServer/weather: tools[0].responses[0].when.args.city.matches: expected a string, got an integer",
+            ],
+            id="matcher-type",
+        ),
+        pytest.param(
+            '{args: {city: {matches: "^P"}}}',
+            '{arg: {city: {matches: "^P"}}}',
+            [
+                "18:16: MockServer/weather: tools[0].responses[0].when.arg: unknown field 'arg' (did you mean 'args'?)",
+            ],
+            id="when-typo",
+        ),
+        pytest.param(
+            "        respond: {text: sunny}",
+            "        reply: {text: sunny}",
+            [
+                "18:9: MockServer/weather: tools[0].responses[0]: missing required field 'respond'",
+                "19:9: MockServer/weather: tools[0].responses[0].reply: unknown field 'reply'",
+            ],
+            id="respond-missing",
+        ),
+        pytest.param(
+            "        respond: {text: sunny}",
+            "        respond: 5",
+            [
+                "19:18: MockServer/weather: tools[0].responses[0].respond: expected a string, a mapping or a list, got an integer",
+            ],
+            id="respond-type",
+        ),
+        pytest.param(
+            "        respond: {text: sunny}",
+            "        respond: []",
+            [
+                "19:18: MockServer/weather: tools[0].responses[0].respond: must not be empty",
+            ],
+            id="respond-empty",
+        ),
+        pytest.param(
+            "        respond: {text: sunny}",
+            "        respond: {txt: sunny}",
+            [
+                "19:19: MockServer/weather: tools[0].responses[0].respond.txt: unknown field 'txt' (did you mean 'text'?)",
+            ],
+            id="response-typo",
+        ),
+        pytest.param(
+            "{code: -32000, message: down}",
+            "{code: x, message: down}",
+            [
+                "21:28: MockServer/weather: tools[0].responses[1].respond[0].error.code: expected an integer, got a string",
+            ],
+            id="error-code",
+        ),
+        pytest.param(
+            "[{type: text, text: rainy}]",
+            "[{type: video, text: rainy}]",
+            [
+                "22:31: MockServer/weather: tools[0].responses[1].respond[1].content[0].type: expected one of: text, image, audio, resource_link, resource (got 'video')",
+            ],
+            id="content-type",
+        ),
+        pytest.param(
+            "[{type: text, text: rainy}]",
+            "[{type: image, data: aGk=}]",
+            [
+                "22:24: MockServer/weather: tools[0].responses[1].respond[1].content[0]: missing required field 'mimeType'",
+            ],
+            id="content-image-mime",
+        ),
+        pytest.param(
+            "    default: cloudy",
+            "    default: [cloudy]",
+            [
+                "23:14: MockServer/weather: tools[0].default: expected a string or a mapping, got a list",
+            ],
+            id="default-type",
+        ),
+        pytest.param(
+            '{uri: "file:///readme", name: readme, text: hello}',
+            '{uri: "file:///readme", name: readme}',
+            [
+                "25:5: MockServer/weather: resources[0]: needs at least one of: text, blob",
+            ],
+            id="resource-contents",
+        ),
+        pytest.param(
+            '{uriTemplate: "repo://{owner}", name: repo, text: "{{ params.owner }}"}',
+            '{uriTemplate: "repo://{owner}", name: repo}',
+            [
+                "27:5: MockServer/weather: resourceTemplates[0]: missing required field 'text'",
+            ],
+            id="template-text",
+        ),
+        pytest.param(
+            '{role: user, text: "Hi {{ args.who }}"}',
+            "{role: system, text: hi}",
+            [
+                "32:16: MockServer/weather: prompts[0].messages[0].role: expected one of: user, assistant (got 'system')",
+            ],
+            id="message-role",
+        ),
+        pytest.param(
+            '{role: user, text: "Hi {{ args.who }}"}',
+            "{role: user}",
+            [
+                "32:9: MockServer/weather: prompts[0].messages[0]: needs at least one of: text, content",
+            ],
+            id="message-contents",
+        ),
+        pytest.param(
+            'resource: {uri: "file:///a", text: a}',
+            'resource: {uri: "file:///a"}',
+            [
+                "33:63: MockServer/weather: prompts[0].messages[1].content.resource: needs at least one of: text, blob",
+            ],
+            id="embedded-resource",
+        ),
+        pytest.param(
+            "    messages:\n",
+            "    messages: []\n    x:\n",
+            [
+                "31:15: MockServer/weather: prompts[0].messages: must not be empty",
+                "32:5: MockServer/weather: prompts[0].x: unknown field 'x'",
+            ],
+            id="messages-empty",
+        ),
+        pytest.param(
+            "[{name: who, required: true}]",
+            "[{name: who, required: maybe}]",
+            [
+                "30:39: MockServer/weather: prompts[0].arguments[0].required: expected a boolean, got a string",
+            ],
+            id="argument-required",
+        ),
+        pytest.param(
+            "{prompt: greet, argument: who, values: [ada]}",
+            "{argument: who, values: [ada]}",
+            [
+                "35:5: MockServer/weather: completions[0]: needs at least one of: prompt, resource",
+            ],
+            id="completion-ref",
+        ),
+        pytest.param(
+            "{prompt: greet, argument: who, values: [ada]}",
+            "{prompt: greet, argument: who, values: ada}",
+            [
+                "35:44: MockServer/weather: completions[0].values: expected a list, got a string",
+            ],
+            id="completion-values",
+        ),
+        pytest.param(
+            "pageSize: 10\n",
+            "pageSize: 10\nscenarios: [a]\n",
+            [
+                "10:1: MockServer/weather: scenarios: unknown field 'scenarios' (did you mean 'scenario'?)",
+            ],
+            id="root-typo",
+        ),
+    ],
+)
+def test_one_broken_field_in_a_mock(tmp_path: Path, old: str, new: str, expected: list[str]) -> None:
+    assert errors_of(tmp_path, broken(MOCK, old, new)) == expected
+
+
+@pytest.mark.parametrize(
+    ("entry", "expected"),
+    [
+        pytest.param(
+            '{mock: ""}',
+            ["5:13: Servers/local: servers.m.mock: must not be empty"],
+            id="empty",
+        ),
+        pytest.param(
+            "{mock: [a]}",
+            ["5:13: Servers/local: servers.m.mock: expected a string, got a list"],
+            id="type",
+        ),
+        pytest.param(
+            "{mock: m.yaml, args: [x]}",
+            ["5:21: Servers/local: servers.m.args: unknown field 'args'"],
+            id="mock-with-args",
+        ),
+    ],
+)
+def test_a_broken_mock_server_entry(tmp_path: Path, entry: str, expected: list[str]) -> None:
+    text = f"apiVersion: mcpctl/v1\nkind: Servers\nmetadata: {{name: local}}\nservers:\n  m: {entry}\n"
+    assert errors_of(tmp_path, text) == expected
+
+
 # -- the schema files themselves -----------------------------------------------------------------
 
 
@@ -501,6 +826,7 @@ def test_the_inline_server_repeats_the_servers_definitions() -> None:
         "server",
         "stdioServer",
         "httpServer",
+        "mockServer",
         "auth",
         "bearerAuth",
         "clientCredentialsAuth",
@@ -517,7 +843,14 @@ def test_kinds_are_case_insensitive_and_cached() -> None:
 
 def test_the_patterns_in_the_files_are_the_ones_messages_are_keyed_on() -> None:
     text = json.dumps([schema_for(kind) for kind in KINDS])
-    for pattern in (DURATION_PATTERN, NAME_PATTERN, POINTER_PATTERN, SAVE_POINTER_PATTERN, URL_PATTERN):
+    for pattern in (
+        DURATION_PATTERN,
+        NAME_PATTERN,
+        PERCENT_PATTERN,
+        POINTER_PATTERN,
+        SAVE_POINTER_PATTERN,
+        URL_PATTERN,
+    ):
         assert json.dumps(pattern) in text
 
 

@@ -1,0 +1,1 @@
+"""Mock MCP servers from YAML (``kind: MockServer``): the dispatcher and its transports."""

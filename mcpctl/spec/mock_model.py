@@ -1,0 +1,231 @@
+"""Typed, frozen records of ``kind: MockServer``: a fake MCP server described in YAML.
+
+Strings in responses, resource texts and prompt messages may be templates (sandboxed jinja2),
+rendered per request with ``args`` (the call's arguments), ``call.count`` (calls of this tool so
+far, from 1), ``scenario``, ``uri``/``params`` (resource templates), ``uuid()`` and ``now()``.
+They stay as written here; the mock compiles them once at start.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+from mcpctl.spec.model import Expected, Metadata, Source
+from mcpctl.spec.node import Plain
+from mcpctl.spec.units import Duration, Percent
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Latency:
+    """How long an answer takes: ``fixed`` (``value``), ``uniform`` (``min``..``max``), ``normal``
+    (``mean``, ``stddev``, never below 0) or ``lognormal`` (``median``, ``sigma``)."""
+
+    distribution: Literal["fixed", "uniform", "normal", "lognormal"] = "fixed"
+    value: Duration | None = None
+    min: Duration | None = None
+    max: Duration | None = None
+    mean: Duration | None = None
+    stddev: Duration | None = None
+    median: Duration | None = None
+    sigma: float | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ErrorAnswer:
+    """A JSON-RPC error object to answer with."""
+
+    code: int
+    message: str
+    data: Plain = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Progress:
+    """Send ``steps`` progress notifications, ``interval`` apart, before the answer (when the
+    request carries a progress token)."""
+
+    steps: int
+    interval: Duration
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Behaviour:
+    """Knobs for a whole server or one tool (a tool's own settings win, field by field)."""
+
+    latency: Latency | None = None
+    error_rate: Percent | None = None
+    """Share of calls answered with ``error`` instead of their response."""
+    error: ErrorAnswer | None = None
+    """The error ``error_rate`` answers with (default: -32603 "Internal error (injected by mock)")."""
+    progress: Progress | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Response:
+    """One answer to a call: a tool result or a JSON-RPC ``error``.
+
+    ``content`` holds MCP content blocks as written (``text`` in YAML is shorthand for one text
+    block); strings in them and in ``structured_content`` are templates.
+    """
+
+    content: tuple[Mapping[str, Plain], ...] = ()
+    structured_content: Expected | None = None
+    is_error: bool = False
+    error: ErrorAnswer | None = None
+    latency: Latency | None = None
+    """This answer's own latency (wins over the tool's and the server's)."""
+    switch_to: str | None = None
+    """After answering, switch the mock to this scenario."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ArgMatcher:
+    """A condition on one argument; every field given must hold (a bare value in YAML = equals)."""
+
+    equals: Expected | None = None
+    matches: re.Pattern[str] | None = None
+    """The argument is a string in which ``re.search`` finds this."""
+    schema: Mapping[str, Plain] | None = None
+    """The argument validates against this JSON Schema."""
+    exists: bool | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Rule:
+    """``when`` the arguments match (and the mock is in ``scenario``), answer ``respond``."""
+
+    args: Mapping[str, ArgMatcher] = field(default_factory=dict)
+    schema: Mapping[str, Plain] | None = None
+    """All the arguments (an object) validate against this JSON Schema."""
+    scenario: str | None = None
+    """Only in this scenario (any scenario when unset)."""
+    respond: tuple[Response, ...]
+    """One response, or a sequence: the n-th match gets the n-th; after the last, the last again
+    (or from the first again with ``cycle``)."""
+    cycle: bool = False
+    source: Source
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MockTool:
+    """A tool the mock lists and answers."""
+
+    name: str
+    title: str | None = None
+    description: str = ""
+    input_schema: Mapping[str, Plain] = field(default_factory=lambda: {"type": "object"})
+    output_schema: Mapping[str, Plain] | None = None
+    annotations: Mapping[str, Plain] | None = None
+    rules: tuple[Rule, ...] = ()
+    default: Response | None = None
+    """When no rule matches; unset → a result generated from ``output_schema`` (or ``ok`` text)."""
+    behaviour: Behaviour = field(default_factory=Behaviour)
+    scenarios: tuple[str, ...] = ()
+    """Listed only in these scenarios (all when empty): switching lists-changes the tools."""
+    source: Source
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MockResource:
+    """A fixed resource: ``text`` (a template) or ``blob`` (base64)."""
+
+    uri: str
+    name: str
+    title: str | None = None
+    description: str = ""
+    mime_type: str | None = None
+    text: str | None = None
+    blob: str | None = None
+    source: Source
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MockResourceTemplate:
+    """Resources by RFC 6570 level-1 template (``repo://{owner}/{name}``); ``text`` sees ``params``."""
+
+    uri_template: str
+    name: str
+    title: str | None = None
+    description: str = ""
+    mime_type: str | None = None
+    text: str
+    source: Source
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PromptArgument:
+    """An argument of a prompt (its messages read it as ``args.NAME``)."""
+
+    name: str
+    description: str = ""
+    required: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PromptMessage:
+    """A message of a prompt: ``role`` and a content block (``text`` templated with ``args``)."""
+
+    role: Literal["user", "assistant"]
+    content: Mapping[str, Plain]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MockPrompt:
+    """A prompt the mock lists and renders (``prompts/get``)."""
+
+    name: str
+    title: str | None = None
+    description: str = ""
+    arguments: tuple[PromptArgument, ...] = ()
+    messages: tuple[PromptMessage, ...]
+    source: Source
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Completion:
+    """``completion/complete`` values for one argument of a prompt or a resource template; the
+    values starting with what the user typed are offered (at most 100, per the spec)."""
+
+    ref_type: Literal["prompt", "resource"]
+    ref: str
+    """The prompt name, or the resource template's ``uriTemplate``."""
+    argument: str
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ScenarioSwitch:
+    """Switch to scenario ``to`` once ``after`` tool calls have been answered (counted from start)."""
+
+    after: int
+    to: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MockServerSpec:
+    """``kind: MockServer``: what the fake server announces, lists and answers."""
+
+    metadata: Metadata
+    server_name: str
+    """``serverInfo.name`` (default: ``metadata.name``)."""
+    server_version: str = "1.0.0"
+    server_title: str | None = None
+    instructions: str | None = None
+    behaviour: Behaviour = field(default_factory=Behaviour)
+    seed: int | None = None
+    """Seeds latency and error draws: the same seed gives the same run."""
+    page_size: int | None = None
+    """Lists are paginated with this many items a page (all in one page when unset)."""
+    scenario: str = "default"
+    """The scenario the mock starts in."""
+    switches: tuple[ScenarioSwitch, ...] = ()
+    tools: tuple[MockTool, ...] = ()
+    resources: tuple[MockResource, ...] = ()
+    resource_templates: tuple[MockResourceTemplate, ...] = ()
+    prompts: tuple[MockPrompt, ...] = ()
+    completions: tuple[Completion, ...] = ()
+    source: Source
+    spec_hash: str
