@@ -36,6 +36,9 @@ SUPPORTED_VERSIONS = ("2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25")
 LATEST = SUPPORTED_VERSIONS[-1]
 SCENARIO_METHOD = "mcpctl/setScenario"
 """A request any client may send to switch the mock's scenario at run time (``{"scenario": NAME}``)."""
+HISTORY_METHOD = "mcpctl/history"
+"""A request for the calls the mock answered so far (``{"tool": NAME}`` narrows; ``{"clear": true}``
+empties it after answering): what ``expect: mockCalls`` reads."""
 
 
 class ServedMock:
@@ -299,6 +302,15 @@ async def _set_scenario(
     return {"scenario": scenario}
 
 
+async def _history(session: MockServerSession, params: Message, related: Notify, message: Message) -> Message:
+    app = session.app
+    tool = params.get("tool")
+    calls = [record.as_json() for record in app.history if tool is None or record.tool == tool]
+    if params.get("clear") is True:
+        app.history.clear()
+    return {"calls": calls, "scenario": app.scenario}
+
+
 HANDLERS: dict[str, Handler] = {
     "initialize": _initialize,
     "ping": _empty,
@@ -312,4 +324,5 @@ HANDLERS: dict[str, Handler] = {
     "prompts/get": _prompts_get,
     "completion/complete": _complete,
     SCENARIO_METHOD: _set_scenario,
+    HISTORY_METHOD: _history,
 }

@@ -21,3 +21,17 @@ class CallRecord:
     latency_ms: float
     is_error: bool
     error_code: int | None = None
+
+    def as_json(self) -> dict[str, JSONValue]:
+        """The record as JSON (camelCase keys, as on the wire and in exports)."""
+        return {
+            "at": self.at,
+            "session": self.session,
+            "tool": self.tool,
+            "arguments": self.arguments,
+            "rule": self.rule,
+            "scenario": self.scenario,
+            "latencyMs": round(self.latency_ms, 3),
+            "isError": self.is_error,
+            "errorCode": self.error_code,
+        }

@@ -300,3 +300,17 @@ async def test_resources_templates_prompts_completions_and_pages() -> None:
     assert done == {"completion": {"values": ["alice", "albert"], "total": 2, "hasMore": False}}
     bad = (await client.ask("tools/list", {"cursor": "garbage!"}))["error"]
     assert bad == {"code": -32602, "message": "Invalid cursor: 'garbage!'"}
+
+
+async def test_history_is_readable_over_the_protocol() -> None:
+    client = Client(ServedMock(spec()))
+    await client.call("weather", city="Paris")
+    await client.call("weather", town="x")
+    answer = (await client.ask("mcpctl/history", {"tool": "weather", "clear": True}))["result"]
+    calls = answer["calls"]
+    assert [(c["tool"], c["arguments"], c["rule"], c["isError"]) for c in calls] == [
+        ("weather", {"city": "Paris"}, "responses[1]", False),
+        ("weather", {"town": "x"}, "invalid-arguments", True),
+    ]
+    assert answer["scenario"] == "default"
+    assert (await client.ask("mcpctl/history"))["result"]["calls"] == []
