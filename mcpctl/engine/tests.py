@@ -23,6 +23,7 @@ from mcpctl.engine.expect import (
     shown,
 )
 from mcpctl.engine.listing import Listing, check_listing
+from mcpctl.engine.mockcalls import check_mock_calls
 from mcpctl.engine.results import CaseResult, LatencySummary, Status
 from mcpctl.errors import McpctlError, RpcError
 from mcpctl.mcp.client import Client
@@ -199,6 +200,8 @@ async def _exercise(session: SuiteSession, test: TestCase, outcome: _Outcome) ->
         await _run_repeats(session, test, test.action, context, outcome)
     else:
         await _run_listings(session, test.expect, outcome)
+    if test.expect.mock_calls and not outcome.failures:
+        outcome.failures.extend(await check_mock_calls(session.client, test.expect.mock_calls))
 
 
 async def _run_listings(session: SuiteSession, expect: Expect, outcome: _Outcome) -> None:
@@ -258,6 +261,8 @@ async def _run_steps(
         if step.expect.latency is not None:
             failures.extend(check_latency(step.expect.latency, [answer.elapsed_ms]))
         failures.extend(_save(step, answer, saved))
+        if step.expect.mock_calls and not failures:
+            failures.extend(await check_mock_calls(session.client, step.expect.mock_calls))
         if failures:
             outcome.failures.extend(
                 Failure(message=f"step {step.name!r}: {f.message}", details=f.details) for f in failures

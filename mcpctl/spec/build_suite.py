@@ -25,6 +25,7 @@ from mcpctl.spec.model import (
     GetPrompt,
     LatencyExpect,
     ListExpect,
+    MockCallExpect,
     ReadResource,
     Step,
     StructuredCheck,
@@ -203,7 +204,33 @@ def _expect(cursor: Cursor | None, ctx: SuiteContext) -> Expect:
         tools=_list(cursor.get("tools"), ctx),
         resources=_list(cursor.get("resources"), ctx),
         prompts=_list(cursor.get("prompts"), ctx),
+        mock_calls=_mock_calls(cursor.get("mockCalls")),
     )
+
+
+def _mock_calls(cursor: Cursor | None) -> tuple[MockCallExpect, ...]:
+    if cursor is None:
+        return ()
+    found = []
+    for entry in cursor.elements():
+        count, low, high = entry.integer("count"), entry.integer("min"), entry.integer("max")
+        if count is not None and (low is not None or high is not None):
+            entry.error("give count, or min and/or max, not both")
+        if low is not None and high is not None and low > high:
+            entry.error(f"min ({low}) is above max ({high})")
+        args = entry.get("args")
+        plain = args.plain() if args is not None else None
+        found.append(
+            MockCallExpect(
+                tool=entry.text("tool") or "",
+                args=plain if isinstance(plain, dict) else {},
+                min=count
+                if count is not None
+                else (low if low is not None else (0 if high is not None else 1)),
+                max=count if count is not None else high,
+            )
+        )
+    return tuple(found)
 
 
 def _error(cursor: Cursor | None) -> ErrorExpect | None:

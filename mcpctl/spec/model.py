@@ -187,6 +187,16 @@ class ListExpect:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class MockCallExpect:
+    """How many calls of ``tool`` whose arguments include ``args`` a mock server has answered."""
+
+    tool: str
+    args: Mapping[str, Plain] = field(default_factory=dict)
+    min: int = 1
+    max: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Expect:
     """What a test's answer must satisfy; every field given is checked."""
 
@@ -207,6 +217,8 @@ class Expect:
     tools: ListExpect | None = None
     resources: ListExpect | None = None
     prompts: ListExpect | None = None
+    mock_calls: tuple[MockCallExpect, ...] = ()
+    """Read from a mock server's call history after the test's actions (``mcpctl/history``)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

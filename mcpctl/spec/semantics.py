@@ -180,8 +180,11 @@ def check_expect(cursor: Cursor, *, action: str | None, steps: bool, step: bool)
             fields["error"].error(
                 f"error cannot be combined with {', '.join(clash)} (a request that fails has no result)"
             )
-    if not step and action is None and not steps and not any(name in fields for name in LIST_CHECKS):
-        cursor.error("a test needs call, read, prompt or steps (or tools, resources or prompts under expect)")
+    standalone = (*LIST_CHECKS, "mockCalls")
+    if not step and action is None and not steps and not any(name in fields for name in standalone):
+        cursor.error(
+            "a test needs call, read, prompt or steps (or tools, resources, prompts or mockCalls under expect)"
+        )
 
 
 def _what(step: bool) -> str:
