@@ -44,7 +44,10 @@ async def serve_stdio(app: MockApp, *, stdin_fd: int = 0, stdout_fd: int = 1) ->
 
         session = app.open_session(write)
         try:
-            await _reader(stdin, session, write, send, nursery)
+            # requests still running at end of input are answered before the output closes
+            # (`printf ... | mcpctl mock serve` must print every answer)
+            async with trio.open_nursery() as requests:
+                await _reader(stdin, session, write, send, requests)
         finally:
             session.close()
             await send.aclose()
