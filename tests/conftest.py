@@ -35,7 +35,9 @@ def _no_stray_processes() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
-def _run_from_repo(monkeypatch: pytest.MonkeyPatch) -> None:
+def _run_from_repo(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
     # scenario servers are started as `python -m testing.servers...`
     monkeypatch.chdir(ROOT)
     monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    # runs and mock call history go to a temporary state dir, never the checkout's .mcpctl/
+    monkeypatch.setenv("MCPCTL_STATE_DIR", str(tmp_path_factory.mktemp("state")))

@@ -377,7 +377,8 @@ def show(
 mock_app = typer.Typer(
     name="mock",
     no_args_is_help=True,
-    help="Serve fake MCP servers from MockServer specs (stdio or HTTP); list the bundled ones.",
+    help="Serve fake MCP servers from MockServer specs (stdio or HTTP), record real servers as mocks, "
+    "show the calls mocks answered; list the bundled ones.",
 )
 app.add_typer(mock_app)
 
@@ -402,8 +403,10 @@ def mock_serve(
     ] = False,
     seed: Annotated[int | None, typer.Option("--seed", help="Seed latency and error draws.")] = None,
     scenario: Annotated[str | None, typer.Option("--scenario", help="Start in this scenario.")] = None,
+    state_dir: StateDirOpt = None,
 ) -> None:
-    """Run a MockServer spec as a real MCP server: over stdio (the default) or Streamable HTTP."""
+    """Run a MockServer spec as a real MCP server: over stdio (the default) or Streamable HTTP.
+    Every call it answers is kept in the state store (see mcpctl mock history)."""
     from mcpctl.cli import mock as command
 
     _finish(
@@ -415,8 +418,121 @@ def mock_serve(
             legacy_sse=legacy_sse,
             seed=seed,
             scenario=scenario,
+            state_dir=state_dir,
         )
     )
+
+
+@mock_app.command("history")
+def mock_history(
+    mock: Annotated[
+        str | None, typer.Option("--mock", help="Only calls to this MockServer (metadata.name).")
+    ] = None,
+    serve: Annotated[
+        str | None,
+        typer.Option("--serve", help="Only calls of this serve (an id, a unique prefix, or 'last')."),
+    ] = None,
+    tool: Annotated[str | None, typer.Option("--tool", help="Only calls of this tool.")] = None,
+    limit: Annotated[
+        int | None, typer.Option("--limit", "-n", min=1, help="Only the newest N calls.")
+    ] = None,
+    output: Annotated[str, typer.Option("--output", "-o", help="text, json or csv.")] = "text",
+    state_dir: StateDirOpt = None,
+) -> None:
+    """Print the calls served mocks answered (arguments, rule, latency, result), oldest first."""
+    from mcpctl.cli import mock as command
+
+    _finish(
+        command.run_history(
+            state_dir=state_dir, mock=mock, serve=serve, tool=tool, limit=limit, output=output
+        )
+    )
+
+
+@mock_app.command("record")
+def mock_record(
+    server: Annotated[str | None, typer.Argument(help="URL or Servers name (or use -- COMMAND...).")] = None,
+    out: Annotated[
+        str | None, typer.Option("--out", help="Write the MockServer spec here (default: stdout).")
+    ] = None,
+    calls: Annotated[
+        str | None,
+        typer.Option(
+            "--calls", help="YAML list of calls to record: {tool, arguments}, {read}, {prompt, arguments}."
+        ),
+    ] = None,
+    suite: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--suite", help="Record the answers to the calls of these TestSuite specs (repeatable)."
+        ),
+    ] = None,
+    allow_destructive: Annotated[
+        bool,
+        typer.Option("--allow-destructive", help="Also call tools not annotated readOnlyHint: true."),
+    ] = False,
+    allow_destructive_all: Annotated[
+        bool,
+        typer.Option("--allow-destructive-all", help="Call even tools annotated destructiveHint: true."),
+    ] = False,
+    name: Annotated[
+        str | None, typer.Option("--name", help="metadata.name of the mock (default: from serverInfo.name).")
+    ] = None,
+    header: HeaderOpt = None,
+    timeout: TimeoutOpt = 30.0,
+    protocol: ProtocolOpt = "auto",
+    transport: TransportOpt = "auto",
+    servers: ServersOpt = None,
+    env: EnvOpt = None,
+) -> None:
+    """Record a real server's tools, resources and prompts (and real answers to --calls and to the
+    calls of --suite) as a MockServer spec; replay it with mcpctl mock serve."""
+    from mcpctl.cli import mock as command
+
+    conn = _connection(server, header, timeout, protocol, transport, servers, False, env)
+    _finish(
+        command.run_record(
+            conn,
+            out=out,
+            calls=calls,
+            suites=suite or [],
+            allow="all" if allow_destructive_all else "non-destructive" if allow_destructive else "read-only",
+            name=name,
+        )
+    )
+
+
+MockFileArg = Annotated[str, typer.Argument(help="A MockServer spec file (YAML or JSON).")]
+MockOutOpt = Annotated[str | None, typer.Option("--out", help="Write here (default: stdout).")]
+MockNameOpt = Annotated[
+    str | None, typer.Option("--name", help="Which MockServer document, when the file has several.")
+]
+
+
+@mock_app.command("export")
+def mock_export(
+    spec: MockFileArg,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="json or yaml.")] = "json",
+    out: MockOutOpt = None,
+    name: MockNameOpt = None,
+) -> None:
+    """Convert a MockServer spec to JSON (or YAML): the same document, validated first."""
+    from mcpctl.cli import mock as command
+
+    _finish(command.run_convert(spec, fmt=fmt, out=out, name=name, verb="export"))
+
+
+@mock_app.command("import")
+def mock_import(
+    spec: MockFileArg,
+    out: MockOutOpt = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="yaml or json.")] = "yaml",
+    name: MockNameOpt = None,
+) -> None:
+    """Convert a MockServer spec in JSON to YAML, validating it on the way in."""
+    from mcpctl.cli import mock as command
+
+    _finish(command.run_convert(spec, fmt=fmt, out=out, name=name, verb="import"))
 
 
 @mock_app.command("list")

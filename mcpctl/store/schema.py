@@ -62,6 +62,26 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX cases_by_status ON cases (status, run_id);
     """,
+    # 2: the calls mocks answered (mcpctl mock serve), one row per call, grouped by serve
+    """
+    CREATE TABLE mock_serves (
+        id          TEXT PRIMARY KEY,
+        mock        TEXT NOT NULL,
+        spec_path   TEXT NOT NULL,
+        started_at  REAL NOT NULL
+    );
+    CREATE INDEX mock_serves_newest_first ON mock_serves (started_at DESC, id DESC);
+
+    CREATE TABLE mock_calls (
+        serve_id    TEXT NOT NULL REFERENCES mock_serves (id) ON DELETE CASCADE,
+        position    INTEGER NOT NULL,
+        at          REAL NOT NULL,
+        tool        TEXT NOT NULL,
+        record      TEXT NOT NULL,
+        PRIMARY KEY (serve_id, position)
+    );
+    CREATE INDEX mock_calls_by_tool ON mock_calls (tool, serve_id);
+    """,
 )
 
 VERSION = len(MIGRATIONS)
