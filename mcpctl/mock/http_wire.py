@@ -23,7 +23,7 @@ import orjson
 import trio
 
 from mcpctl.mcp.jsonrpc import INTERNAL_ERROR, INVALID_REQUEST, Message, error
-from mcpctl.mock.session import MockSession, Notify
+from mcpctl.mock.session import MockSession, Notify, Undeliverable
 
 MAX_BODY: Final = 16 * 1024 * 1024
 MAX_HEAD: Final = 64 * 1024
@@ -333,6 +333,10 @@ class SseWriter:
     async def comment(self, text: bytes) -> None:
         await self._write(b": " + text + b"\n\n")
 
+    async def send_raw(self, text: bytes) -> None:
+        """Send event text formatted by the caller (whole events: ``id``, ``retry``, ``data`` lines)."""
+        await self._write(text)
+
     async def finish(self) -> bool:
         """End the stream; ``True`` if the connection can carry another request."""
         async with self._lock:
@@ -367,7 +371,10 @@ async def reject(
 
 
 async def drop(message: Message) -> None:
-    """Where notifications go that have no way to the client (JSON answer mode)."""
+    """Where notifications go that have no way to the client (JSON answer mode); a request raises
+    :class:`~mcpctl.mock.session.Undeliverable`, since its answer could never come back."""
+    if "method" in message and "id" in message:
+        raise Undeliverable(f"{message['method']}: no event stream to send it on (JSON answer mode)")
 
 
 async def answer(session: MockSession, message: Message, related: Notify) -> Message | None:

@@ -20,7 +20,7 @@ import trio
 
 from mcpctl.mcp.jsonrpc import PARSE_ERROR, Message, classify
 from mcpctl.mock.http_wire import HttpConnection, HttpRequest, SseWriter, answer, reject, stream_messages
-from mcpctl.mock.session import MockApp, MockSession, Notify
+from mcpctl.mock.session import STREAM_BREAK, MockApp, MockSession, Notify
 
 _BUFFER: Final = 256
 
@@ -53,6 +53,8 @@ class LegacySse:
         send, receive = trio.open_memory_channel[Message](_BUFFER)
 
         async def deliver(message: Message) -> None:
+            if message is STREAM_BREAK:
+                return  # legacy streams carry the whole session: they cannot break for one request
             # the stream may be gone, and the session with it
             with contextlib.suppress(trio.BrokenResourceError, trio.ClosedResourceError):
                 await send.send(message)

@@ -22,7 +22,7 @@ from mcpctl.mcp.jsonrpc import (
     encode,
     error,
 )
-from mcpctl.mock.session import MockApp, MockSession, Notify
+from mcpctl.mock.session import STREAM_BREAK, MockApp, MockSession, Notify
 
 MAX_LINE = 16 * 1024 * 1024
 _WRITE_BUFFER = 256
@@ -39,6 +39,8 @@ async def serve_stdio(app: MockApp, *, stdin_fd: int = 0, stdout_fd: int = 1) ->
         nursery.start_soon(_writer, stdout, receive)
 
         async def write(message: Message) -> None:
+            if message is STREAM_BREAK:
+                return  # one stream for everything: nothing to break
             with contextlib.suppress(trio.ClosedResourceError, trio.BrokenResourceError):
                 await send.send(encode(message) + b"\n")  # after EOF the answer has nowhere to go
 
@@ -135,7 +137,8 @@ async def _answer_batch(
             return
 
         async def related(message: Message) -> None:
-            await send.send(encode(message) + b"\n")
+            if message is not STREAM_BREAK:
+                await send.send(encode(message) + b"\n")
 
         answers[index] = await session.handle(item, related)
 

@@ -15,12 +15,13 @@ from mcpctl.mock.answers import default_result, pick, render, rule_applies, vali
 from mcpctl.mock.behaviour import merged
 from mcpctl.mock.catalog import RpcProblem
 from mcpctl.mock.history import CallRecord
-from mcpctl.mock.session import Notify
-from mcpctl.spec.mock_model import Behaviour, MockTool, Response
-from mcpctl.spec.templating import TemplateError
+from mcpctl.mock.outbox import AskFailed
+from mcpctl.mock.session import STREAM_BREAK, Notify
+from mcpctl.spec.mock_model import LOG_LEVELS, Behaviour, MockTool, Response
+from mcpctl.spec.templating import TemplateError, render_value
 
 if TYPE_CHECKING:
-    from mcpctl.mock.app import ServedMock
+    from mcpctl.mock.app import MockServerSession, ServedMock
 
 INTERNAL_ERROR = -32603
 
@@ -30,7 +31,7 @@ class ToolCall:
     tool: MockTool
     arguments: Mapping[str, JSONValue]
     progress_token: JSONValue = None
-    session: int = 0
+    session: MockServerSession
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -86,28 +87,69 @@ async def answer_call(app: ServedMock, call: ToolCall, related: Notify, *, start
     choice = _Choice(response=None, label="invalid-arguments") if invalid else _choose(app, call)
     if injected is not None:
         choice = _Choice(response=None, label="error-rate")
-    own = choice.response.latency if choice.response is not None else None
-    delay = app.dice.seconds(own or behaviour.latency)
+    response = choice.response
+    context: dict[str, object] = {
+        "args": dict(call.arguments),
+        "call": {"count": count},
+        "scenario": scenario,
+    }
+    delay = app.dice.seconds((response.latency if response is not None else None) or behaviour.latency)
+    try:
+        refused = await _during(call, response, related, context) if response is not None else None
+    except TemplateError as exc:
+        refused = f"mock template failed: {exc}"
     await _progress(behaviour, call.progress_token, related)
     if delay > 0:
         await trio.sleep(delay)
     record = _Record(app=app, call=call, label=choice.label, scenario=scenario, started=started, start=start)
-    if invalid is not None:
+    if invalid is not None or refused is not None:
         record.done(is_error=True)
-        return {"content": [{"type": "text", "text": invalid}], "isError": True}
+        return {"content": [{"type": "text", "text": invalid or refused}], "isError": True}
     if injected is not None:
         record.done(is_error=True, code=injected.code)
         raise RpcProblem(injected.code, injected.message, injected.data)
-    context = {"args": dict(call.arguments), "call": {"count": count}, "scenario": scenario}
     try:
-        answer = _answer(choice.response, tool, context)
+        answer = _answer(response, tool, context)
     except RpcProblem as problem:
         record.done(is_error=True, code=problem.code)
         raise
     finally:
-        await _switches(app, choice.response)
+        await _switches(app, response)
     record.done(is_error=answer.get("isError") is True)
     return answer
+
+
+async def _during(
+    call: ToolCall, response: Response, related: Notify, context: dict[str, object]
+) -> str | None:
+    """What ``response`` does before it is rendered: break the stream, log, ask the client (whose
+    result becomes ``answer`` in ``context``); the reason the call fails, if the client refused."""
+    if response.disconnect:
+        await related(STREAM_BREAK)
+    session = call.session
+    for entry in response.log:
+        if entry.delay is not None:
+            await trio.sleep(entry.delay.seconds)
+        if LOG_LEVELS.index(entry.level) >= session.log_level:
+            params: Message = {"level": entry.level, "data": render_value(entry.data, context)}
+            if entry.logger is not None:
+                params["logger"] = entry.logger
+            await related(notification("notifications/message", params))
+    ask = response.ask
+    if ask is None:
+        return None
+    sent = render_value(dict(ask.params), context)
+    try:
+        context["answer"] = await session.outbox.ask(
+            ask.method,
+            sent if isinstance(sent, dict) else {},
+            related,
+            timeout=ask.timeout.seconds,
+            client_caps=session.client_capabilities,
+        )
+    except AskFailed as exc:
+        return f"{call.tool.name}: {exc}"
+    return None
 
 
 def _answer(response: Response | None, tool: MockTool, context: Mapping[str, object]) -> Message:
@@ -144,7 +186,7 @@ class _Record:
         self.app.history.append(
             CallRecord(
                 at=self.started,
-                session=self.call.session,
+                session=self.call.session.number,
                 tool=self.call.tool.name,
                 arguments=dict(self.call.arguments),
                 rule=self.label,

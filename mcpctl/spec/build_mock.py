@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from jsonschema.exceptions import best_match
 from referencing.exceptions import Unresolvable
 
+from mcpctl.spec.build_mock_calls import build_ask, build_log, build_sse
 from mcpctl.spec.build_suite import duration, parsed
 from mcpctl.spec.mock_checks import (
     Templates,
@@ -44,6 +45,7 @@ from mcpctl.spec.mock_model import (
     Response,
     Rule,
     ScenarioSwitch,
+    SseOptions,
 )
 from mcpctl.spec.model import Expected, Metadata
 from mcpctl.spec.node import Plain
@@ -60,6 +62,7 @@ def build_mock(doc: Cursor, *, metadata: Metadata, spec_hash: str) -> MockServer
     """The MockServer document at ``doc`` (schema-valid) as a record, reporting what it means wrong."""
     server = doc.get("server")
     version = server.get("version") if server is not None else None
+    sse = build_sse(doc.get("sse"))
     templates = tuple(_template(item) for item in _elements(doc, "resourceTemplates"))
     prompts = tuple(_prompt(item) for item in _elements(doc, "prompts"))
     _unique(doc, "tools", "name", "tool", "name")
@@ -80,11 +83,13 @@ def build_mock(doc: Cursor, *, metadata: Metadata, spec_hash: str) -> MockServer
             ScenarioSwitch(after=item.integer("after") or 1, to=item.text("to") or "")
             for item in _elements(doc, "switches")
         ),
-        tools=tuple(_tool(item) for item in _elements(doc, "tools")),
+        tools=tuple(_tool(item, sse) for item in _elements(doc, "tools")),
         resources=tuple(_resource(item) for item in _elements(doc, "resources")),
         resource_templates=templates,
         prompts=prompts,
         completions=check_completions(_elements(doc, "completions"), prompts, templates),
+        subscriptions=doc.flag("subscriptions") or False,
+        sse=sse,
         source=doc.source(),
         spec_hash=spec_hash,
     )
@@ -169,9 +174,11 @@ class _ToolShape:
     output_schema: Mapping[str, Plain] | None
     has_output_schema: bool
     """An ``outputSchema`` is written (valid or not): answers need structuredContent."""
+    resumable: bool = False
+    """``sse.resumable`` is on: an answer may ``disconnect``."""
 
 
-def _tool(tool: Cursor) -> MockTool:
+def _tool(tool: Cursor, sse: SseOptions) -> MockTool:
     input_field, output_field = tool.get("inputSchema"), tool.get("outputSchema")
     input_schema = _object_schema(input_field, "inputSchema")
     output_schema = _object_schema(output_field, "outputSchema")
@@ -180,6 +187,7 @@ def _tool(tool: Cursor) -> MockTool:
         arguments=tuple(properties) if isinstance(properties, dict) else None,
         output_schema=output_schema,
         has_output_schema=output_field is not None,
+        resumable=sse.resumable,
     )
     default, annotations, scenarios = tool.get("default"), tool.get("annotations"), tool.get("scenarios")
     annotation_value = annotations.plain() if annotations is not None else None
@@ -261,7 +269,7 @@ def _response(cursor: Cursor, shape: _ToolShape) -> Response:
     """A bare string (one text block) or a mapping of text or content, structuredContent, isError,
     or error; checking it fits the tool's outputSchema."""
     if isinstance(cursor.node.value, str):
-        check_templates(cursor, Templates())
+        check_templates(cursor, Templates(answer=False))
         if shape.has_output_schema:
             cursor.error("a tool with an outputSchema must answer with structuredContent")
         return Response(content=({"type": "text", "text": cursor.node.value},))
@@ -270,11 +278,18 @@ def _response(cursor: Cursor, shape: _ToolShape) -> Response:
     clash = [name for name in _RESULT_FIELDS if name in cursor.node.keys]
     if error is not None and clash:
         error.error(f"error cannot be combined with {', '.join(clash)} (a response that fails has no result)")
-    structured = cursor.get("structuredContent")
-    _check_answer(cursor, structured, shape, error is not None)
+    structured, ask = cursor.get("structuredContent"), cursor.get("ask")
+    scope = Templates(answer=ask is not None)
+    _check_answer(cursor, structured, shape, error is not None, scope)
     text, content = cursor.get("text"), cursor.get("content")
-    check_templates(text, Templates())
-    check_templates(content, Templates())
+    check_templates(text, scope)
+    check_templates(content, scope)
+    disconnect = cursor.get("disconnect")
+    if disconnect is not None and disconnect.plain() is True and not shape.resumable:
+        disconnect.error(
+            "disconnect needs resumable event streams (sse: {resumable: true}): "
+            "a client could never get this answer"
+        )
     return Response(
         content=_blocks(text, content),
         structured_content=Expected(value=structured.plain()) if structured is not None else None,
@@ -282,12 +297,17 @@ def _response(cursor: Cursor, shape: _ToolShape) -> Response:
         error=_error(error),
         latency=_latency(cursor.get("latency")),
         switch_to=cursor.text("switchTo"),
+        log=tuple(build_log(item) for item in _elements(cursor, "log")),
+        ask=build_ask(ask),
+        disconnect=cursor.flag("disconnect") or False,
     )
 
 
-def _check_answer(cursor: Cursor, structured: Cursor | None, shape: _ToolShape, fails: bool) -> None:
+def _check_answer(
+    cursor: Cursor, structured: Cursor | None, shape: _ToolShape, fails: bool, scope: Templates
+) -> None:
     """structuredContent must be there when an outputSchema is, and (when it is plain data) fit it."""
-    templated = check_templates(structured, Templates())
+    templated = check_templates(structured, scope)
     if structured is None:
         if shape.has_output_schema and not fails and not cursor.flag("isError"):
             cursor.error("a tool with an outputSchema must answer with structuredContent")

@@ -49,6 +49,8 @@ class Templates:
     """A prompt's declared arguments (``args.NAME``)."""
     params: tuple[str, Sequence[str]] | None = None
     """A resource template's URI variables (``params.NAME``)."""
+    answer: bool | None = None
+    """Whether ``answer`` (the client's result of an ``ask``) is there; ``None``: unchecked."""
 
 
 def check_templates(cursor: Cursor | None, scope: Templates) -> bool:
@@ -77,6 +79,8 @@ def _template_problem(text: str, scope: Templates) -> str | None:
     except TemplateError as exc:
         return str(exc)
     for chain in sorted(chains):
+        if chain and chain[0] == "answer" and scope.answer is False:
+            return "answer is only set in a response with an ask (the client's result of that request)"
         if len(chain) < 2:
             continue
         if chain[0] == "args" and scope.args is not None:

@@ -2,7 +2,8 @@
 
 Strings in responses, resource texts and prompt messages may be templates (sandboxed jinja2),
 rendered per request with ``args`` (the call's arguments), ``call.count`` (calls of this tool so
-far, from 1), ``scenario``, ``uri``/``params`` (resource templates), ``uuid()`` and ``now()``.
+far, from 1), ``scenario``, ``uri``/``params`` (resource templates), ``answer`` (the client's result
+of the response's ``ask``), ``uuid()`` and ``now()``.
 They stay as written here; the mock compiles them once at start.
 """
 
@@ -63,6 +64,51 @@ class Behaviour:
     progress: Progress | None = None
 
 
+LogLevel = Literal["debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"]
+"""The syslog severities of MCP logging, least severe first."""
+LOG_LEVELS: tuple[LogLevel, ...] = (
+    "debug",
+    "info",
+    "notice",
+    "warning",
+    "error",
+    "critical",
+    "alert",
+    "emergency",
+)
+AskMethod = Literal["sampling/createMessage", "elicitation/create", "roots/list", "ping"]
+"""The requests a mock may send to its client during a call."""
+ASK_METHODS: tuple[AskMethod, ...] = ("sampling/createMessage", "elicitation/create", "roots/list", "ping")
+ASK_TIMEOUT = Duration(seconds=60.0)
+"""How long an ``ask`` waits for the client's answer by default."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LogMessage:
+    """A ``notifications/message`` sent to the client while a call runs, unless the client asked
+    (``logging/setLevel``) for more severe messages only."""
+
+    level: LogLevel = "info"
+    data: Plain
+    """Any JSON value; strings in it are templates (they read ``args``)."""
+    logger: str | None = None
+    delay: Duration | None = None
+    """Wait this long before sending it."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Ask:
+    """A request the mock sends to its client during a call (``sampling/createMessage``,
+    ``elicitation/create``, ``roots/list``, ``ping``); the client's result is ``answer`` in the
+    response's templates. A client without the matching capability, an error answer or no answer
+    within ``timeout`` makes the call an ``isError`` result that says why."""
+
+    method: AskMethod
+    params: Mapping[str, Plain] = field(default_factory=dict)
+    """The request's params; strings in them are templates (they read ``args``)."""
+    timeout: Duration = ASK_TIMEOUT
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Response:
     """One answer to a call: a tool result or a JSON-RPC ``error``.
@@ -79,6 +125,13 @@ class Response:
     """This answer's own latency (wins over the tool's and the server's)."""
     switch_to: str | None = None
     """After answering, switch the mock to this scenario."""
+    log: tuple[LogMessage, ...] = ()
+    """Log messages sent, in order, while the call runs (before the answer)."""
+    ask: Ask | None = None
+    """A request to the client, answered before this response is rendered (it reads ``answer``)."""
+    disconnect: bool = False
+    """Streamable HTTP: close the call's event stream before answering, so that the client must
+    resume it (GET with ``Last-Event-ID``) to get the answer; needs ``sse.resumable``."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -204,6 +257,22 @@ class ScenarioSwitch:
     to: str
 
 
+SSE_RETRY = Duration(seconds=1.0)
+"""The reconnection delay told to clients of resumable event streams by default."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SseOptions:
+    """How the mock's Streamable HTTP event streams behave (stdio ignores them)."""
+
+    resumable: bool = False
+    """Each POST's event stream opens with a priming event (an id, empty data and ``retry``), its
+    events are kept, and a GET with ``Last-Event-ID`` resumes it after a dropped connection
+    (for clients on protocol 2025-11-25 or later: older ones cannot read a priming event)."""
+    retry: Duration = SSE_RETRY
+    """How long a client should wait before reconnecting (the priming event's ``retry``)."""
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MockServerSpec:
     """``kind: MockServer``: what the fake server announces, lists and answers."""
@@ -227,5 +296,9 @@ class MockServerSpec:
     resource_templates: tuple[MockResourceTemplate, ...] = ()
     prompts: tuple[MockPrompt, ...] = ()
     completions: tuple[Completion, ...] = ()
+    subscriptions: bool = False
+    """Accept ``resources/subscribe`` and ``resources/unsubscribe`` (announced as the resources
+    capability's ``subscribe``)."""
+    sse: SseOptions = field(default_factory=SseOptions)
     source: Source
     spec_hash: str

@@ -16,10 +16,12 @@ from mcpctl.errors import InvalidSpecs
 from mcpctl.spec.build import load_specs
 from mcpctl.spec.mock_model import (
     ArgMatcher,
+    Ask,
     Behaviour,
     Completion,
     ErrorAnswer,
     Latency,
+    LogMessage,
     MockPrompt,
     MockResource,
     MockResourceTemplate,
@@ -31,6 +33,7 @@ from mcpctl.spec.mock_model import (
     Response,
     Rule,
     ScenarioSwitch,
+    SseOptions,
 )
 from mcpctl.spec.model import Expected, Metadata, MockServerRef, ServersSpec, Source, TestSuiteSpec
 from mcpctl.spec.units import Duration, Percent
@@ -769,3 +772,99 @@ def test_any_builtin_name_goes_without_the_bundled_mocks(
     assert load_specs([str(path)], environ={}).servers["gh"] == MockServerRef(
         name="gh", spec="builtin:anything", source=Source(path=str(path), line=5, column=7)
     )
+
+
+TALKING = (
+    MINIMAL
+    + "subscriptions: true\n"
+    + "sse: {resumable: true, retry: 250ms}\n"
+    + "tools:\n"
+    + "  - name: t\n"
+    + "    default:\n"
+    + "      log:\n"
+    + "        - {data: started}\n"
+    + "        - {level: warning, data: {n: '{{ args.n }}'}, logger: db, delay: 50ms}\n"
+    + "      ask:\n"
+    + "        method: elicitation/create\n"
+    + "        params: {message: 'Name for {{ args.n }}?', requestedSchema: {type: object}}\n"
+    + "        timeout: 5s\n"
+    + "      disconnect: true\n"
+    + "      text: 'Hello {{ answer.content.name }}'\n"
+)
+
+
+def test_log_ask_disconnect_subscriptions_and_sse_build(tmp_path: Path) -> None:
+    mock = load_mock(tmp_path, TALKING)
+    assert (mock.subscriptions, mock.sse) == (True, SseOptions(resumable=True, retry=ms(250)))
+    assert mock.tools[0].default == Response(
+        content=({"type": "text", "text": "Hello {{ answer.content.name }}"},),
+        log=(
+            LogMessage(level="info", data="started"),
+            LogMessage(level="warning", data={"n": "{{ args.n }}"}, logger="db", delay=ms(50)),
+        ),
+        ask=Ask(
+            method="elicitation/create",
+            params={"message": "Name for {{ args.n }}?", "requestedSchema": {"type": "object"}},
+            timeout=ms(5000),
+        ),
+        disconnect=True,
+    )
+    defaults = load_mock(tmp_path, MINIMAL + "tools: [{name: t, default: {ask: {method: ping}}}]\n")
+    assert (defaults.subscriptions, defaults.sse) == (False, SseOptions(resumable=False, retry=ms(1000)))
+    assert defaults.tools[0].default == Response(ask=Ask(method="ping", timeout=ms(60_000)))
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        (
+            "sse: {resumable: true, retry: 250ms}\n",
+            "",
+            [
+                "15:19: MockServer/tiny: tools[0].default.disconnect: disconnect needs resumable event "
+                "streams (sse: {resumable: true}): a client could never get this answer"
+            ],
+        ),
+        (
+            "      ask:\n        method: elicitation/create\n",
+            "      ask2:\n        method: elicitation/create\n",
+            [
+                "12:7: MockServer/tiny: tools[0].default.ask2: unknown field 'ask2' (did you mean 'ask'?)",
+            ],
+        ),
+        (
+            "'Name for {{ args.n }}?'",
+            "'{{ answer.x }}'",
+            [
+                "14:27: MockServer/tiny: tools[0].default.ask.params.message: answer is only set in a "
+                "response with an ask (the client's result of that request)"
+            ],
+        ),
+        (
+            "{level: warning,",
+            "{level: loud,",
+            [
+                "11:19: MockServer/tiny: tools[0].default.log[1].level: expected one of: debug, info, "
+                "notice, warning, error, critical, alert, emergency (got 'loud')"
+            ],
+        ),
+        (
+            "method: elicitation/create",
+            "method: tools/call",
+            [
+                "13:17: MockServer/tiny: tools[0].default.ask.method: expected one of: "
+                "sampling/createMessage, elicitation/create, roots/list, ping (got 'tools/call')"
+            ],
+        ),
+    ],
+)
+def test_talking_back_errors(tmp_path: Path, old: str, new: str, expected: list[str]) -> None:
+    assert errors_of(tmp_path, broken(TALKING, old, new)) == expected
+
+
+def test_a_response_without_ask_cannot_read_answer(tmp_path: Path) -> None:
+    text = MINIMAL + "tools:\n  - name: t\n    default: 'Hi {{ answer.name }}'\n"
+    assert errors_of(tmp_path, text) == [
+        "6:14: MockServer/tiny: tools[0].default: answer is only set in a response with an ask "
+        "(the client's result of that request)"
+    ]
