@@ -404,6 +404,9 @@ def mock_serve(
     seed: Annotated[int | None, typer.Option("--seed", help="Seed latency and error draws.")] = None,
     scenario: Annotated[str | None, typer.Option("--scenario", help="Start in this scenario.")] = None,
     state_dir: StateDirOpt = None,
+    watch: Annotated[
+        bool, typer.Option("--watch", help="Reload the spec when its file changes (sessions stay open).")
+    ] = False,
 ) -> None:
     """Run a MockServer spec as a real MCP server: over stdio (the default) or Streamable HTTP.
     Every call it answers is kept in the state store (see mcpctl mock history)."""
@@ -419,6 +422,7 @@ def mock_serve(
             seed=seed,
             scenario=scenario,
             state_dir=state_dir,
+            watch=watch,
         )
     )
 

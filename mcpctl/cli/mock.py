@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import os
 import sys
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from mcpctl.cli.handler import run_async
-from mcpctl.errors import CheckFailed, UsageError
+from mcpctl.errors import CheckFailed, McpctlError, UsageError
 from mcpctl.mock import builtin
 from mcpctl.spec.build import load_specs
 from mcpctl.spec.mock_model import MockServerSpec
@@ -54,14 +56,19 @@ def serve(
     seed: int | None,
     scenario: str | None,
     state_dir: str | None = None,
+    watch: bool = False,
 ) -> int:
     """Serve the mock until stdin closes (stdio) or until interrupted (HTTP); its calls go to the
     state store as they happen (``mcpctl mock history``)."""
-    spec = load_mock(ref, name=name)
-    if seed is not None:
-        spec = dataclasses.replace(spec, seed=seed)
-    if scenario is not None:
-        spec = dataclasses.replace(spec, scenario=scenario)
+
+    def loaded() -> MockServerSpec:
+        spec = load_mock(ref, name=name)
+        if seed is not None:
+            spec = dataclasses.replace(spec, seed=seed)
+        return spec if scenario is None else dataclasses.replace(spec, scenario=scenario)
+
+    spec = loaded()
+    watched = os.path.abspath(builtin.path_of(ref) if ref.startswith(builtin.PREFIX) else ref)
     address = _address(http) if http is not None else None
     directory = store_dir(state_dir)
 
@@ -80,6 +87,8 @@ def serve(
         try:
             async with trio.open_nursery() as nursery:
                 nursery.start_soon(flusher.run)
+                if watch:
+                    nursery.start_soon(_watch, watched, loaded, app)
                 await _serve(app, nursery, address, json_response=json_response, legacy_sse=legacy_sse)
                 nursery.cancel_scope.cancel()
         finally:
@@ -114,6 +123,27 @@ async def _serve(
     )
     print(f"mcpctl: serving MockServer/{app.spec.metadata.name} on {url}", file=sys.stderr, flush=True)
     await trio.sleep_forever()
+
+
+async def _watch(path: str, loaded: Callable[[], MockServerSpec], app: ServedMock) -> None:
+    """Hot reload: serve the spec anew whenever the file at absolute ``path`` changes; a broken edit
+    is refused (its errors printed) and the last good spec keeps serving."""
+    from watchfiles import awatch
+
+    # the directory, not the file: editors save by writing a new file and renaming it over the old
+    async for _ in awatch(os.path.dirname(path), watch_filter=lambda _change, changed: changed == path):
+        try:
+            spec = loaded()
+        except McpctlError as exc:
+            for line in str(exc).splitlines():
+                print(f"mcpctl: reload refused: {line}", file=sys.stderr, flush=True)
+            continue
+        await app.reload(spec)
+        print(
+            f"mcpctl: reloaded MockServer/{spec.metadata.name} ({len(spec.tools)} tools)",
+            file=sys.stderr,
+            flush=True,
+        )
 
 
 def run_list() -> int:

@@ -99,14 +99,19 @@ async def run_tests(
     limiter = trio.CapacityLimiter(concurrency)
 
     async def one(index: int, test: TestCase) -> None:
-        async with limiter:
+        try:
             result = await run_case(session, test)
+        finally:
+            limiter.release_on_behalf_of(index)
         results[index] = result
         if on_case is not None:
             on_case(result)
 
     async with trio.open_nursery() as nursery:
         for index, test in enumerate(tests):
+            # a slot is taken here, before the task starts, so tests start in the order written
+            # (trio schedules new tasks in no fixed order): with concurrency 1 they run in sequence
+            await limiter.acquire_on_behalf_of(index)
             nursery.start_soon(one, index, test)
     return [result for result in results if result is not None]
 

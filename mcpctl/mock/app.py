@@ -46,18 +46,35 @@ class ServedMock:
     """One served MockServer spec; implements :class:`mcpctl.mock.session.MockApp`."""
 
     def __init__(self, spec: MockServerSpec) -> None:
-        self.spec = spec
         self.scenario = spec.scenario
         self.dice = Dice(spec.seed)
-        self.catalog = Catalog(spec)
         self.calls = 0
         self.tool_calls: dict[str, int] = {}
-        self.rule_hits: dict[tuple[str, int], int] = {}
         self.history: list[CallRecord] = []
+        self._sessions: list[MockServerSession] = []
+        self._adopt(spec)
+
+    def _adopt(self, spec: MockServerSpec) -> None:
+        """Take ``spec``'s tools, catalog and rules (sequences start again)."""
+        self.spec = spec
+        self.catalog = Catalog(spec)
+        self.rule_hits: dict[tuple[str, int], int] = {}
         self.tools = {tool.name: tool for tool in spec.tools}
         self.instant_tools = {tool.name for tool in spec.tools if _instant(spec, tool)}
-        self._sessions: list[MockServerSession] = []
         self._listed: dict[str, list[Message]] = {}
+
+    async def reload(self, spec: MockServerSpec) -> None:
+        """Serve ``spec`` from now on (hot reload), keeping sessions, counters and history; a new
+        starting scenario or seed takes effect; sessions hear of a changed tool list."""
+        before = self.tool_list()
+        if spec.scenario != self.spec.scenario:
+            self.scenario = spec.scenario
+        if spec.seed != self.spec.seed:
+            self.dice = Dice(spec.seed)
+        self._adopt(spec)
+        if self.tool_list() != before:
+            for session in list(self._sessions):
+                await session.unsolicited(notification("notifications/tools/list_changed"))
 
     def open_session(self, unsolicited: Notify) -> MockServerSession:
         session = MockServerSession(self, len(self._sessions) + 1, unsolicited)

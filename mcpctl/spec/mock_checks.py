@@ -34,7 +34,9 @@ LATENCY_FIELDS: dict[Distribution, tuple[str, ...]] = {
     "lognormal": ("median", "sigma"),
 }
 """The fields each latency distribution takes (and needs)."""
-_VARIABLE = re.compile(r"\{([A-Za-z0-9_.]+)\}")
+_VARIABLE = re.compile(
+    r"\{\+?([A-Za-z0-9_.]+)\}"
+)  # {name}, and {+name} (reserved expansion: may span slashes)
 BUILTIN_PREFIX = "builtin:"
 """``mock: builtin:NAME`` names a mock bundled with mcpctl."""
 _BUILTIN_NAME = re.compile(r"[a-z0-9-]+")
@@ -136,7 +138,7 @@ def _check_order(low: Cursor, high: Cursor) -> None:
 
 
 def template_variables(uri_template: str) -> tuple[str, ...]:
-    """The variables of an RFC 6570 level-1 URI template, in order: ``repo://{owner}/{name}`` →
+    """The variables of an RFC 6570 level-1 URI template (and ``{+name}``), in order: ``repo://{owner}/{name}`` →
     ``("owner", "name")``."""
     return tuple(dict.fromkeys(_VARIABLE.findall(uri_template)))
 

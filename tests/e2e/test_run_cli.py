@@ -168,6 +168,8 @@ def test_secrets_never_reach_any_output(project: Path) -> None:
         "junit:j.xml",
         "--report",
         "json:r.json",
+        "--state-dir",
+        str(project / ".mcpctl"),
         cwd=project,
         env={"API_TOKEN": SECRET},
     )
