@@ -206,7 +206,8 @@ def test_apply_of_a_mock_server_only_defines_it(tmp_path: Path) -> None:
     )
 
 
-@pytest.mark.parametrize("example", sorted(p.name for p in (ROOT / "examples").glob("*.yaml")))
-def test_every_example_passes(example: str, tmp_path: Path) -> None:
-    done = mcpctl("test", f"examples/{example}", "--state-dir", str(tmp_path), "--output", "json", cwd=ROOT)
+def test_the_examples_validate_and_pass(tmp_path: Path) -> None:
+    assert mcpctl("validate", "examples/", cwd=ROOT).returncode == 0
+    done = mcpctl("test", "examples/", "--state-dir", str(tmp_path), "--output", "json", cwd=ROOT)
     assert done.returncode == 0, done.stdout + done.stderr
+    assert json.loads(done.stdout)["run"]["summary"]["failed"] == 0
