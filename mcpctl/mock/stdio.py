@@ -36,13 +36,14 @@ async def serve_stdio(app: MockApp, *, stdin_fd: int = 0, stdout_fd: int = 1) ->
         trio.lowlevel.FdStream(os.dup(stdout_fd)) as stdout,
         trio.open_nursery() as nursery,
     ):
-        nursery.start_soon(_writer, stdout, receive)
+        output = _Output(stdout.fileno(), send)
+        nursery.start_soon(_writer, stdout, receive, output)
 
         async def write(message: Message) -> None:
             if message is STREAM_BREAK:
                 return  # one stream for everything: nothing to break
             with contextlib.suppress(trio.ClosedResourceError, trio.BrokenResourceError):
-                await send.send(encode(message) + b"\n")  # after EOF the answer has nowhere to go
+                await output.put(encode(message) + b"\n")  # after EOF the answer has nowhere to go
 
         session = app.open_session(write)
         try:
@@ -55,7 +56,33 @@ async def serve_stdio(app: MockApp, *, stdin_fd: int = 0, stdout_fd: int = 1) ->
             await send.aclose()
 
 
-async def _writer(stdout: trio.abc.SendStream, receive: trio.MemoryReceiveChannel[bytes]) -> None:
+class _Output:
+    """Answers on their way to stdout: written at once when nothing is queued (one system call, no
+    task switch: the hot path), else queued behind what is, for the writer task to batch."""
+
+    def __init__(self, fd: int, send: trio.MemorySendChannel[bytes]) -> None:
+        self.fd = fd
+        self.send = send
+        self.busy = False
+        """The writer task is in the middle of a write."""
+
+    async def put(self, data: bytes) -> None:
+        if not self.busy and self.send.statistics().current_buffer_used == 0:
+            try:
+                written = os.write(self.fd, data)  # the pipe is non-blocking: may take only part
+            except BlockingIOError:
+                written = 0
+            except OSError:
+                return  # the client closed our stdout: nothing left to say
+            if written == len(data):
+                return
+            data = data[written:]
+        await self.send.send(data)
+
+
+async def _writer(
+    stdout: trio.abc.SendStream, receive: trio.MemoryReceiveChannel[bytes], output: _Output
+) -> None:
     async with receive:
         async for first in receive:
             chunks = [first]
@@ -64,10 +91,13 @@ async def _writer(stdout: trio.abc.SendStream, receive: trio.MemoryReceiveChanne
                     chunks.append(receive.receive_nowait())
                 except (trio.WouldBlock, trio.EndOfChannel):
                     break
+            output.busy = True
             try:
                 await stdout.send_all(b"".join(chunks))
             except (trio.BrokenResourceError, trio.ClosedResourceError):
                 return  # the client closed our stdout: nothing left to say
+            finally:
+                output.busy = False
 
 
 async def _reader(
