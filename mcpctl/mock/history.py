@@ -21,6 +21,8 @@ class CallRecord:
     latency_ms: float
     is_error: bool
     error_code: int | None = None
+    answer: JSONValue = None
+    """The result sent (or ``{"error": {code, message}}``), as the client got it."""
 
     def as_json(self) -> dict[str, JSONValue]:
         """The record as JSON (camelCase keys, as on the wire and in exports)."""
@@ -34,4 +36,5 @@ class CallRecord:
             "latencyMs": round(self.latency_ms, 3),
             "isError": self.is_error,
             "errorCode": self.error_code,
+            "answer": self.answer,
         }

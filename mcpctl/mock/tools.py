@@ -103,20 +103,25 @@ async def answer_call(app: ServedMock, call: ToolCall, related: Notify, *, start
         await trio.sleep(delay)
     record = _Record(app=app, call=call, label=choice.label, scenario=scenario, started=started, start=start)
     if invalid is not None or refused is not None:
-        record.done(is_error=True)
-        return {"content": [{"type": "text", "text": invalid or refused}], "isError": True}
+        failed: Message = {"content": [{"type": "text", "text": invalid or refused}], "isError": True}
+        record.done(is_error=True, answer=failed)
+        return failed
     if injected is not None:
-        record.done(is_error=True, code=injected.code)
+        record.done(is_error=True, code=injected.code, answer=_error_answer(injected.code, injected.message))
         raise RpcProblem(injected.code, injected.message, injected.data)
     try:
         answer = _answer(response, tool, context)
     except RpcProblem as problem:
-        record.done(is_error=True, code=problem.code)
+        record.done(is_error=True, code=problem.code, answer=_error_answer(problem.code, problem.message))
         raise
     finally:
         await _switches(app, response)
-    record.done(is_error=answer.get("isError") is True)
+    record.done(is_error=answer.get("isError") is True, answer=answer)
     return answer
+
+
+def _error_answer(code: int, message: str) -> Message:
+    return {"error": {"code": code, "message": message}}
 
 
 async def _during(
@@ -182,7 +187,7 @@ class _Record:
     started: float
     start: float
 
-    def done(self, *, is_error: bool, code: int | None = None) -> None:
+    def done(self, *, is_error: bool, code: int | None = None, answer: Message | None = None) -> None:
         self.app.history.append(
             CallRecord(
                 at=self.started,
@@ -194,5 +199,6 @@ class _Record:
                 latency_ms=(time.perf_counter() - self.start) * 1000,
                 is_error=is_error,
                 error_code=code,
+                answer=answer,
             )
         )

@@ -313,4 +313,6 @@ async def test_history_is_readable_over_the_protocol() -> None:
         ("weather", {"town": "x"}, "invalid-arguments", True),
     ]
     assert answer["scenario"] == "default"
+    assert calls[0]["answer"]["content"] == [{"type": "text", "text": "sunny in Paris"}]
+    assert calls[1]["answer"]["isError"] is True
     assert (await client.ask("mcpctl/history"))["result"]["calls"] == []
