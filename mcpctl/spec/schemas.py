@@ -58,5 +58,34 @@ def _load(kind: str) -> dict[str, object]:
 
 @cache
 def validator_for(kind: str) -> Draft202012Validator:
-    """A validator of ``kind``'s schema (the ``kind:`` spelling), built once."""
-    return Draft202012Validator(schema_for(kind))
+    """A validator of ``kind``'s schema (the ``kind:`` spelling), built once.
+
+    Local ``$ref``s are inlined first: resolving one costs jsonschema ~50 µs, and a suite of 1,000
+    tests resolves thousands (half of validating it). Errors are reported by instance path, which
+    inlining does not change.
+    """
+    schema = schema_for(kind)
+    definitions = schema.get("$defs")
+    inlined = _inline(schema, definitions if isinstance(definitions, dict) else {}, ())
+    assert isinstance(inlined, dict)
+    return Draft202012Validator(inlined)
+
+
+_REF_AND_ANNOTATIONS = frozenset({"$ref", "description", "title", "$comment", "examples", "default"})
+
+
+def _inline(node: object, definitions: dict[str, object], seen: tuple[str, ...]) -> object:
+    if isinstance(node, list):
+        return [_inline(item, definitions, seen) for item in node]
+    if not isinstance(node, dict):
+        return node
+    ref = node.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/$defs/") and set(node) <= _REF_AND_ANNOTATIONS:
+        name = ref.removeprefix("#/$defs/")
+        target = definitions.get(name)
+        if isinstance(target, dict) and name not in seen:  # a recursive definition stays a $ref
+            inlined = _inline(target, definitions, (*seen, name))
+            assert isinstance(inlined, dict)
+            # siblings of a $ref that only annotate (description, title) do not change validation
+            return {**inlined, **{k: v for k, v in node.items() if k != "$ref"}}
+    return {key: _inline(value, definitions, seen) for key, value in node.items()}
