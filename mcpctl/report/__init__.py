@@ -6,9 +6,6 @@ files atomically, so a CI job never picks up half a report.
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +15,7 @@ from mcpctl.engine.results import RunResult
 from mcpctl.errors import UsageError
 from mcpctl.report.json import render_json
 from mcpctl.report.junit import render_junit
+from mcpctl.store import files
 
 
 class Renderer(Protocol):
@@ -56,32 +54,10 @@ def write_reports(run: RunResult, targets: Sequence[ReportTarget], *, redact: Ca
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` (UTF-8) all at once: a temp file beside it, fsync, rename."""
+    """Replace ``path`` with ``text`` (UTF-8) all at once (parent directories made): see
+    :func:`mcpctl.store.files.write_atomic`."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    # same directory: os.replace is atomic only within one file system
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as file:
-            file.write(text)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp)
-        raise
-    _sync_directory(path.parent)
-
-
-def _sync_directory(directory: Path) -> None:
-    # the rename itself survives a crash only once the directory entry is on disk
-    if os.name != "posix":
-        return
-    descriptor = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
+    files.write_atomic(path, text.encode("utf-8"))
 
 
 __all__ = [
