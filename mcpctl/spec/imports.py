@@ -25,12 +25,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
+from mcpctl.spec.client_files import PRODUCTS, client_file
 from mcpctl.spec.env import Secrets
 from mcpctl.spec.model import HttpServer, ServerDef, Source, StdioServer
 
 Dialect = Literal["none", "claude-code", "vscode", "cursor", "any"]
-PRODUCTS = ("claude-desktop", "cursor", "vscode", "claude-code")
-DESKTOP_FILE = "claude_desktop_config.json"
 _REMOTE_TYPES = {"http": "streamable", "streamable-http": "streamable", "sse": "sse"}
 _VARIABLE = re.compile(r"\$\{([^}]*)\}")
 _POSIX = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(?::-(.*))?\Z", re.DOTALL)
@@ -100,26 +99,12 @@ def import_servers(
 
 # -- finding the file ---------------------------------------------------------------------------
 def _locate(ref: str, *, base_dir: str, home: str, environ: Mapping[str, str]) -> _Config:
-    if ref == "claude-desktop":
-        candidates = [
-            os.path.join(home, ".config", "Claude", DESKTOP_FILE),
-            os.path.join(home, "Library", "Application Support", "Claude", DESKTOP_FILE),
-        ]
-        if environ.get("APPDATA"):
-            candidates.append(os.path.join(environ["APPDATA"], "Claude", DESKTOP_FILE))
-        return _Config(path=_first(ref, candidates), containers=("mcpServers",), dialect="none")
-    if ref == "cursor":
-        candidates = [
-            os.path.join(base_dir, ".cursor", "mcp.json"),
-            os.path.join(home, ".cursor", "mcp.json"),
-        ]
-        return _Config(path=_first(ref, candidates), containers=("mcpServers",), dialect="cursor")
-    if ref == "vscode":
-        path = _first(ref, [os.path.join(base_dir, ".vscode", "mcp.json")])
-        return _Config(path=path, containers=("servers",), dialect="vscode")
-    if ref == "claude-code":
-        path = _first(ref, [os.path.join(base_dir, ".mcp.json")])
-        return _Config(path=path, containers=("mcpServers",), dialect="claude-code")
+    if ref in PRODUCTS:
+        found = client_file(ref, base_dir=base_dir, home=home, environ=environ)
+        dialect: Dialect = "none" if ref == "claude-desktop" else ref
+        return _Config(
+            path=_first(ref, list(found.candidates)), containers=(found.container,), dialect=dialect
+        )
     path = os.path.normpath(os.path.join(base_dir, os.path.expanduser(ref)))
     if not os.path.isfile(path):
         if os.sep not in ref and "/" not in ref and not ref.endswith(".json"):
