@@ -21,6 +21,7 @@ import yaml
 from mcpctl.errors import InvalidSpecs, SpecError, UsageError
 from mcpctl.mcp.jsonrpc import JSONValue
 from mcpctl.spec.build import load_specs
+from mcpctl.store import files
 
 Format = Literal["yaml", "json"]
 
@@ -65,23 +66,11 @@ def dump(document: Mapping[str, JSONValue], fmt: Format, *, header: str = "") ->
 
 
 def write_atomic(path: str, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same directory, fsynced and renamed
-    over it: a reader sees the old file or the new one, never half of one."""
-    target = Path(path)
-    directory = target.parent if str(target.parent) else Path(".")
+    """Write ``text`` to ``path`` atomically (a reader sees the old file or the new one)."""
     try:
-        fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+        files.write_atomic(Path(path), text.encode("utf-8"))
     except OSError as exc:
         raise UsageError(f"{path}: cannot write: {exc.strerror}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, target)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
 
 
 def check_text(text: str, *, path: str) -> None:

@@ -141,6 +141,11 @@ class Store:
         """Close the connection."""
         self._conn.close()
 
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """The SQLite connection, for the store's other tables (store/mock_calls.py)."""
+        return self._conn
+
     def journal_mode(self) -> str:
         """The SQLite journal mode in force (``wal`` for a database file)."""
         return str(self._conn.execute("PRAGMA journal_mode").fetchone()[0])

@@ -39,7 +39,7 @@ class MockCall:
 
 def _conn(store: Store) -> sqlite3.Connection:
     # the store's one connection; runs and mock calls share its transactions and busy handling
-    return store._conn
+    return store.connection
 
 
 def save_calls(store: Store, serve: MockServe, records: Sequence[Record], *, first: int) -> None:
