@@ -8,9 +8,9 @@ from mcpctl.engine.expect import Failure, shown
 from mcpctl.errors import RpcError
 from mcpctl.mcp.client import Client
 from mcpctl.mcp.jsonrpc import json_equal
+from mcpctl.mcp.protocol import HISTORY_METHOD
 from mcpctl.spec.model import MockCallExpect
 
-HISTORY_METHOD = "mcpctl/history"
 _SHOWN_CALLS = 10
 
 

@@ -5,7 +5,6 @@ retries, repeats and steps, every expected failure turned into a case result (ST
 from __future__ import annotations
 
 import json
-import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from mcpctl.engine.expect import (
     RpcFailure,
     check_answer,
     check_latency,
+    percentile,
     pointer_value,
     shown,
 )
@@ -166,17 +166,13 @@ def _case_result(test: TestCase, outcome: _Outcome, *, attempts: int, duration_m
 
 def _summary(samples: Sequence[float]) -> LatencySummary:
     ordered = sorted(samples)
-
-    def rank(p: float) -> float:
-        return ordered[max(0, math.ceil(len(ordered) * p / 100) - 1)]
-
     return LatencySummary(
         count=len(ordered),
         min=ordered[0],
-        p50=rank(50),
-        p90=rank(90),
-        p95=rank(95),
-        p99=rank(99),
+        p50=percentile(ordered, 50),
+        p90=percentile(ordered, 90),
+        p95=percentile(ordered, 95),
+        p99=percentile(ordered, 99),
         max=ordered[-1],
         mean=sum(ordered) / len(ordered),
     )

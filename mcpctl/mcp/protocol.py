@@ -41,3 +41,10 @@ NEVER_CANCELLED: Final = frozenset({"initialize", "server/discover"})
 def era_of(version: str) -> Era:
     """The era a known revision belongs to."""
     return "modern" if version in MODERN_VERSIONS else "handshake"
+
+
+SCENARIO_METHOD = "mcpctl/setScenario"
+"""mcpctl's own request, answered by ``mcpctl mock``: switch the mock's scenario (``{"scenario": NAME}``)."""
+HISTORY_METHOD = "mcpctl/history"
+"""mcpctl's own request, answered by ``mcpctl mock``: the calls it answered so far (``{"tool": NAME}``
+narrows; ``{"clear": true}`` empties the list after answering); what ``expect: mockCalls`` reads."""

@@ -25,6 +25,7 @@ from mcpctl.mcp.jsonrpc import (
     notification,
     result,
 )
+from mcpctl.mcp.protocol import HANDSHAKE_VERSIONS, HISTORY_METHOD, SCENARIO_METHOD
 from mcpctl.mock.behaviour import Dice
 from mcpctl.mock.catalog import Catalog, RpcProblem, page
 from mcpctl.mock.history import CallRecord
@@ -33,13 +34,9 @@ from mcpctl.mock.session import Notify, StreamPolicy
 from mcpctl.mock.tools import ToolCall, answer_call
 from mcpctl.spec.mock_model import LOG_LEVELS, MockServerSpec, MockTool
 
-SUPPORTED_VERSIONS = ("2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25")
+SUPPORTED_VERSIONS = HANDSHAKE_VERSIONS
+"""The mock speaks the handshake era (``server/discover`` is answered -32601: clients fall back)."""
 LATEST = SUPPORTED_VERSIONS[-1]
-SCENARIO_METHOD = "mcpctl/setScenario"
-"""A request any client may send to switch the mock's scenario at run time (``{"scenario": NAME}``)."""
-HISTORY_METHOD = "mcpctl/history"
-"""A request for the calls the mock answered so far (``{"tool": NAME}`` narrows; ``{"clear": true}``
-empties it after answering): what ``expect: mockCalls`` reads."""
 
 
 class ServedMock:

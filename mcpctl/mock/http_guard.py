@@ -14,9 +14,11 @@ import re
 from collections.abc import Sequence
 from typing import Final
 
-KNOWN_VERSIONS: Final = frozenset({"2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25", "2026-07-28"})
+from mcpctl.mcp import protocol
+
+KNOWN_VERSIONS: Final = frozenset(protocol.KNOWN_VERSIONS)
 """Revisions accepted in ``MCP-Protocol-Version``; any other value is a 400."""
-MODERN_VERSIONS: Final = frozenset({"2026-07-28"})
+MODERN_VERSIONS: Final = frozenset(protocol.MODERN_VERSIONS)
 """Revisions without sessions: their requests are served without ``Mcp-Session-Id``."""
 
 _LOOPBACK_NAMES: Final = frozenset({"localhost", "127.0.0.1", "[::1]"})

@@ -13,7 +13,6 @@ an ``args`` entry is a matcher only if it is a non-empty mapping whose keys are 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -21,7 +20,7 @@ from jsonschema.exceptions import best_match
 from referencing.exceptions import Unresolvable
 
 from mcpctl.spec.build_mock_calls import build_ask, build_log, build_sse
-from mcpctl.spec.build_suite import duration, parsed
+from mcpctl.spec.build_suite import duration, parsed, regex
 from mcpctl.spec.mock_checks import (
     Templates,
     check_completions,
@@ -249,20 +248,10 @@ def _matcher(field: Cursor, name: str, shape: _ToolShape) -> ArgMatcher:
     equals = field.get("equals")
     return ArgMatcher(
         equals=Expected(value=equals.plain()) if equals is not None else None,
-        matches=_regex(field.get("matches")),
+        matches=regex(field.get("matches")),
         schema=check_json_schema(field.get("schema")),
         exists=field.flag("exists"),
     )
-
-
-def _regex(cursor: Cursor | None) -> re.Pattern[str] | None:
-    if cursor is None:
-        return None
-    try:
-        return re.compile(str(cursor.plain()))
-    except re.error as exc:
-        cursor.error(f"invalid regular expression: {exc}")
-        return None
 
 
 def _response(cursor: Cursor, shape: _ToolShape) -> Response:

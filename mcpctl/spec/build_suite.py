@@ -159,7 +159,8 @@ def duration(cursor: Cursor | None) -> Duration | None:
     return parsed(cursor, parse_duration)
 
 
-def _regex(cursor: Cursor | None) -> re.Pattern[str] | None:
+def regex(cursor: Cursor | None) -> re.Pattern[str] | None:
+    """The regular expression at ``cursor`` (``None`` if absent, or after reporting a bad one)."""
     if cursor is None:
         return None
     try:
@@ -185,7 +186,7 @@ def _text_match(cursor: Cursor | None) -> TextMatch | None:
         equals=cursor.text("equals"),
         contains=_texts(cursor.get("contains")),
         not_contains=_texts(cursor.get("notContains")),
-        matches=_regex(cursor.get("matches")),
+        matches=regex(cursor.get("matches")),
     )
 
 
@@ -261,7 +262,7 @@ def _check(cursor: Cursor) -> StructuredCheck:
     return StructuredCheck(
         pointer=cursor.text("pointer") or "",
         equals=Expected(value=equals.plain()) if equals is not None else None,
-        matches=_regex(cursor.get("matches")),
+        matches=regex(cursor.get("matches")),
         schema=schema_value if isinstance(schema_value, dict) else None,
         exists=cursor.flag("exists"),
     )
