@@ -2,7 +2,7 @@
 
 usage: .venv/bin/python bench/mock_http_raw.py [--duration S] [--conns 1,16] [--json]
 
-The server runs in a child process (its own trio run, one core); wrk (one thread) posts
+The server runs in a child process (its own trio run, on core 1); wrk (one thread, core 0) posts
 tools/call echo on one initialized session, as ../shared/bench/lib/wrk_mcp.lua does. Prints
 req/s and p50/p99 per connection count. The app answers from a dict, so the numbers are the
 transport's own cost: what the full mock can at best reach over HTTP.
@@ -11,16 +11,14 @@ transport's own cost: what the full mock can at best reach over HTTP.
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
+from client_throughput import SERVER_CPU, run_wrk
+
 ROOT = Path(__file__).resolve().parent.parent
-LUA = ROOT.parent / "shared" / "bench" / "lib" / "wrk_mcp.lua"
 
 SERVER = r"""
 import sys, trio
@@ -52,39 +50,6 @@ trio.run(main)
 """
 
 
-def _initialize(url: str) -> str:
-    body = json.dumps(
-        {
-            "jsonrpc": "2.0",
-            "id": 0,
-            "method": "initialize",
-            "params": {
-                "protocolVersion": "2025-11-25",
-                "capabilities": {},
-                "clientInfo": {"name": "b", "version": "0"},
-            },
-        }
-    ).encode()
-    req = urllib.request.Request(
-        url,
-        data=body,
-        headers={"content-type": "application/json", "accept": "application/json, text/event-stream"},
-    )
-    with urllib.request.urlopen(req, timeout=10) as resp:
-        resp.read()
-        return str(resp.headers["mcp-session-id"])
-
-
-def _wrk(url: str, sid: str, conns: int, duration: int) -> dict[str, int]:
-    env = {**os.environ, "MCP_SID": sid, "MCP_PROTO": "2025-11-25"}
-    argv = ["wrk", "-t1", f"-c{conns}", f"-d{duration}s", "--timeout", "10s", "-s", str(LUA), url]
-    out = subprocess.run(
-        argv, env=env, capture_output=True, text=True, timeout=duration + 30, check=True
-    ).stdout
-    line = next(line for line in out.splitlines() if line.startswith("WRKJSON "))
-    return dict(json.loads(line[len("WRKJSON ") :]))
-
-
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--duration", type=int, default=5)
@@ -92,21 +57,19 @@ def main() -> None:
     ap.add_argument("--json", action="store_true", help="JSON answer mode (default: SSE answers)")
     args = ap.parse_args()
     code = SERVER.format(root=str(ROOT), json=args.json)
-    server = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    server = subprocess.Popen([*SERVER_CPU, sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
     try:
         assert server.stdout is not None
         url = server.stdout.readline().strip()
-        sid = _initialize(url)
-        _wrk(url, sid, 1, 1)  # warm up
         mode = "json" if args.json else "sse"
         print(f"serve_http ({mode} answers), wrk -t1, tools/call echo on one session")
         print("| connections | req/s | p50 ms | p99 ms | errors |")
         print("|---|---|---|---|---|")
         for conns in (int(c) for c in args.conns.split(",")):
-            r = _wrk(url, sid, conns, args.duration)
-            rate = r["requests"] / (r["duration_us"] / 1e6)
+            # a fresh session each time, and a warm-up, as every wrk row in bench/ is measured
+            r = run_wrk(url, conns, args.duration, 1.0)
             print(
-                f"| {conns} | {rate:,.0f} | {r['p50_us'] / 1000:.3f} | {r['p99_us'] / 1000:.3f} | {r['errors']} |"
+                f"| {conns} | {r['cps_med']:,.0f} | {r['p50_ms']:.3f} | {r['p99_ms']:.3f} | {r['errors']} |"
             )
             time.sleep(0.2)
     finally:
