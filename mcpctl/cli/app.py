@@ -310,22 +310,61 @@ def run_tests(
 
 @app.command()
 def apply(
-    paths: PathsArg,
+    paths: Annotated[
+        list[str] | None, typer.Argument(help="Spec files or directories (none with --resume).")
+    ] = None,
     servers: SpecServersOpt = None,
     output: OutputOpt = "text",
     report: ReportOpt = None,
     state_dir: StateDirOpt = None,
     select: SelectOpt = None,
     concurrency: ConcurrencyOpt = None,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="Apply BatchPlans without asking (asked only on a terminal).")
+    ] = False,
+    resume: Annotated[
+        str | None,
+        typer.Option(
+            "--resume", help="Finish batch run RUN (an id, a prefix or 'last'): done steps are skipped."
+        ),
+    ] = None,
 ) -> None:
-    """Validate every spec, then run each document by its kind (Servers only define servers)."""
+    """Validate every spec, then run each document by its kind: TestSuites, then BatchPlans (each a
+    journaled run; see mcpctl plan). Exit 0 all good, 1 a failure, 2 bad spec (nothing ran), 3 a server
+    could not be reached, 130 interrupted."""
     from mcpctl.cli import run as command
 
-    _finish(
-        command.run(
-            _run_options(paths, servers, output, report, state_dir, select, concurrency), command="apply"
-        )
-    )
+    if not paths and resume is None:
+        raise typer.BadParameter("give spec files or directories, or --resume RUN", param_hint="PATHS")
+    options = _run_options(paths or [], servers, output, report, state_dir, select, concurrency)
+    _finish(command.run(options | {"yes": yes, "resume": resume}, command="apply"))
+
+
+@app.command("plan")
+def plan_command(
+    paths: PathsArg,
+    servers: SpecServersOpt = None,
+    output: OutputOpt = "text",
+) -> None:
+    """Print what `mcpctl apply` would do for each BatchPlan: the steps of every operation, counts,
+    and a diff per client config file. Changes nothing. Exit 0, or 2 for an invalid plan."""
+    from mcpctl.cli import batch as command
+
+    _finish(command.plan(paths, servers_files=servers or [], output=output))
+
+
+@app.command()
+def rollback(
+    run_id: Annotated[str, typer.Argument(help="A batch run id (or a unique prefix, or 'last').")] = "last",
+    output: OutputOpt = "text",
+    state_dir: StateDirOpt = None,
+) -> None:
+    """Restore every file a batch run changed, newest first, byte-identical to before the run.
+    Safe to repeat. Exit 1 if a file could not be restored."""
+    from mcpctl.cli import batch as command
+    from mcpctl.store import state_dir as find_state_dir
+
+    _finish(command.rollback(run_id, state_dir=find_state_dir(state_dir), output=output))
 
 
 @app.command()

@@ -4,17 +4,21 @@ write the reports, print the outcome. Exit code from the run (DESIGN.md §6)."""
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from mcpctl.cli.handler import run_async
 from mcpctl.cli.progress import for_stderr, use_color
 from mcpctl.engine.results import RunResult
 from mcpctl.errors import UsageError
-from mcpctl.report import parse_report, write_reports
+from mcpctl.report import ReportTarget, parse_report, write_reports
 from mcpctl.report.json import render_json
 from mcpctl.report.text import render_summary
 from mcpctl.spec.build import SpecSet, load_specs
 from mcpctl.store import new_run_id, open_store, state_dir
+
+SUMMARY_LIMIT = 20
+"""Rows and failures printed after a run; ``mcpctl show RUN`` prints all."""
 
 
 def run(options: dict[str, object], *, command: str) -> int:
@@ -23,10 +27,54 @@ def run(options: dict[str, object], *, command: str) -> int:
     if output not in ("text", "json"):
         raise UsageError(f"--output {output!r}: expected text or json")
     targets = [parse_report(str(option)) for option in _strings(options["reports"])]
-    specs = load_specs(_strings(options["paths"]), servers_files=_strings(options["servers_files"]))
-    if not specs.suites:
-        return _nothing_to_run(specs, command=command, paths=_strings(options["paths"]))
     directory = state_dir(options["state_dir"] if isinstance(options["state_dir"], str) else None)
+    if options.get("resume"):
+        from mcpctl.cli import batch
+
+        resumed, code, redact = batch.resume(str(options["resume"]), state_dir=directory, output=output)
+        _finish_plans(resumed, targets, output=output, redact=redact)
+        return code
+    specs = load_specs(_strings(options["paths"]), servers_files=_strings(options["servers_files"]))
+    if not specs.suites and not specs.plans:
+        return _nothing_to_run(specs, command=command, paths=_strings(options["paths"]))
+    codes: list[int] = []
+    results: list[RunResult] = []
+    if specs.suites:
+        result, code = _run_suites(specs, options, directory=directory, output=output, command=command)
+        codes.append(code)
+        if result is not None:
+            results.append(result)
+            _print(result, output=output, specs=specs)
+    if specs.plans and command == "apply" and not any(code in (2, 130) for code in codes):
+        from mcpctl.cli import batch
+
+        done, code = batch.apply_plans(
+            specs,
+            paths=_strings(options["paths"]),
+            servers_files=_strings(options["servers_files"]),
+            state_dir=directory,
+            yes=bool(options.get("yes")),
+            output=output,
+        )
+        codes.append(code)
+        _finish_plans(done, [], output=output, redact=specs.secrets.redact)
+        results.extend(done)
+    if results:
+        write_reports(_combined(results), targets, redact=specs.secrets.redact)
+    return worst(codes)
+
+
+def worst(codes: Sequence[int]) -> int:
+    """The exit code of several runs: interrupted, then bad input, then infrastructure, then failures."""
+    for code in (130, 2, 3, 1):
+        if code in codes:
+            return code
+    return max(codes, default=0)
+
+
+def _run_suites(
+    specs: SpecSet, options: dict[str, object], *, directory: Path, output: str, command: str
+) -> tuple[RunResult | None, int]:
     concurrency = options["concurrency"]
     holder: list[RunResult] = []
 
@@ -48,15 +96,39 @@ def run(options: dict[str, object], *, command: str) -> int:
 
     code = run_async(main)
     if not holder:
-        return code
+        return None, code
     result = holder[0]
     if not result.suites:
         raise UsageError(f"--select {', '.join(_strings(options['select']))}: no test matches")
     with open_store(directory) as store:
         store.save_run(result, redact=specs.secrets.redact)
-    write_reports(result, targets, redact=specs.secrets.redact)
-    _print(result, output=output, specs=specs)
-    return result.exit_code
+    return result, result.exit_code
+
+
+def _finish_plans(
+    results: list[RunResult], targets: list[ReportTarget], *, output: str, redact: Callable[[str], str]
+) -> None:
+    for result in results:
+        if output == "json":
+            print(render_json(result, redact=redact))
+        else:
+            print(render_summary(result, color=use_color(sys.stdout), redact=redact, limit=SUMMARY_LIMIT))
+    if results and targets:
+        write_reports(_combined(results), targets, redact=redact)
+
+
+def _combined(results: list[RunResult]) -> RunResult:
+    """Several runs as one, for a report file (the first run's id and start)."""
+    if len(results) == 1:
+        return results[0]
+    first = results[0]
+    return RunResult(
+        run_id=first.run_id,
+        command=first.command,
+        started_at=first.started_at,
+        duration_ms=sum(r.duration_ms for r in results),
+        suites=tuple(suite for r in results for suite in r.suites),
+    )
 
 
 def _strings(value: object) -> list[str]:
@@ -75,4 +147,6 @@ def _print(result: RunResult, *, output: str, specs: SpecSet) -> None:
     if output == "json":
         print(render_json(result, redact=specs.secrets.redact))
         return
-    print(render_summary(result, color=use_color(sys.stdout), redact=specs.secrets.redact))
+    print(
+        render_summary(result, color=use_color(sys.stdout), redact=specs.secrets.redact, limit=SUMMARY_LIMIT)
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from mcpctl.errors import InvalidSpecs, UsageError
+from mcpctl.spec.batch_model import BatchPlanSpec
 from mcpctl.spec.build import SpecSet, load_specs
 from mcpctl.spec.mock_model import MockServerSpec
 from mcpctl.spec.model import ServersSpec, Spec
@@ -30,9 +31,11 @@ def run(paths: list[str], *, servers_files: list[str], output: str) -> int:
     return 0
 
 
-def _kind(spec: Spec | MockServerSpec) -> str:
+def _kind(spec: Spec | MockServerSpec | BatchPlanSpec) -> str:
     if isinstance(spec, MockServerSpec):
         return "MockServer"
+    if isinstance(spec, BatchPlanSpec):
+        return "BatchPlan"
     return "Servers" if isinstance(spec, ServersSpec) else "TestSuite"
 
 

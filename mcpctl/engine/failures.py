@@ -51,7 +51,7 @@ class FailureBudget:
     limit. Not thread-safe, and needs not be: trio tasks of one run share it between checkpoints.
     """
 
-    __slots__ = ("_limit", "failed", "max_fail_percentage", "succeeded", "total")
+    __slots__ = ("_allowed", "_limit", "failed", "max_fail_percentage", "succeeded", "total")
 
     def __init__(self, *, max_fail_percentage: float | Percent | None, total: int) -> None:
         if total < 0:
@@ -63,6 +63,8 @@ class FailureBudget:
         self.total = total
         self.failed = 0
         self.succeeded = 0
+        # failed * 100 > limit * total  <=>  failed > floor(limit * total / 100), failed being whole
+        self._allowed = None if self._limit is None else int(self._limit * total // 100)
 
     @classmethod
     def for_plan(
@@ -87,9 +89,7 @@ class FailureBudget:
     @property
     def allowed(self) -> int | None:
         """The most failures that do not stop the run; ``None`` without a limit."""
-        if self._limit is None:
-            return None
-        return int(self._limit * self.total // 100)
+        return self._allowed
 
     def record(self, *, ok: bool) -> None:
         """Count one finished item (its outcome after all retries)."""
@@ -102,7 +102,7 @@ class FailureBudget:
 
     def exceeded(self) -> bool:
         """Failures are strictly more than ``max_fail_percentage`` of the planned total."""
-        return self._limit is not None and self.failed * 100 > self._limit * self.total
+        return self._allowed is not None and self.failed > self._allowed
 
     def describe(self) -> str:
         """One line for the user: the failures and, once exceeded, the limit they went past."""

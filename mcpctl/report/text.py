@@ -23,22 +23,35 @@ _Paint = Callable[[str, str], str]
 _BAD = ("failed", "error")
 
 
-def render_summary(run: RunResult, *, color: bool, redact: Redact, show_hint: bool = True) -> str:
+def render_summary(
+    run: RunResult, *, color: bool, redact: Redact, show_hint: bool = True, limit: int | None = None
+) -> str:
     """The table, the failures and the totals of ``run``; ANSI colors only when ``color``.
 
     ``show_hint`` adds the ``mcpctl show RUN`` line (off when ``show`` itself prints the summary).
+    ``limit``: at most this many rows that are not plain passes, and failures in full (a batch of
+    10,000 items that all failed prints 20, not 10,000; ``mcpctl show`` prints every one).
     """
     paint = _painter(color)
     entries = [(suite, case) for suite in run.suites for case in _cases(suite)]
     shown = entries
     if len(entries) > COLLAPSE_OVER:
         shown = [(suite, case) for suite, case in entries if case.status != "passed" or case.flaky]
+    unlisted = len(entries) - len(shown)
+    if limit is not None and len(shown) > limit:
+        hidden, shown = len(shown) - limit, shown[:limit]
+    else:
+        hidden = 0
     rows = [_row(suite, case, paint, redact) for suite, case in shown]
     table = tabulate(rows, headers=_HEADERS, tablefmt="plain", disable_numparse=True)
     parts = [line.rstrip() for line in table.splitlines()]
-    if len(shown) < len(entries):
-        parts.append(f"… {len(entries) - len(shown)} more passed")
+    if unlisted:
+        parts.append(f"… {unlisted} more passed")
+    if hidden:
+        parts.append(f"… {hidden} more not passed: mcpctl show {run.run_id}")
     failures = [_failure(suite, case, paint, redact) for suite, case in entries if case.status in _BAD]
+    if limit is not None and len(failures) > limit:
+        failures = [*failures[:limit], f"… {len(failures) - limit} more failures: mcpctl show {run.run_id}"]
     if failures:
         parts.append("\n" + "\n\n".join(failures))
     parts.append("\n" + _totals_line(run_totals(run), run.duration_ms, paint))

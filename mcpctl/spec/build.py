@@ -4,8 +4,8 @@
 kind's schema (:mod:`mcpctl.spec.validate`), builds the valid ones into :mod:`mcpctl.spec.model`
 records, and checks what spans documents: names unique per kind, server names defined once and
 known where used, calls to pinned servers naming pinned tools. Nothing is run and no server is
-contacted. This is the only module (with :mod:`mcpctl.spec.build_suite` and
-:mod:`mcpctl.spec.build_mock`) that reads spec dicts.
+contacted. This is the only module (with :mod:`mcpctl.spec.build_suite`, :mod:`mcpctl.spec.build_mock`
+and :mod:`mcpctl.spec.build_batch`) that reads spec dicts.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from mcpctl.errors import InvalidSpecs, SpecError
+from mcpctl.spec.batch_model import BatchPlanSpec
+from mcpctl.spec.build_batch import PlanContext, build_batch
 from mcpctl.spec.build_mock import build_mock
 from mcpctl.spec.build_suite import DEFAULT_TIMEOUT, SuiteContext, build_tests, duration, resolve
 from mcpctl.spec.env import Secrets
@@ -45,13 +47,15 @@ from mcpctl.spec.validate import Cursor, Problems, check_document, subject_of
 class SpecSet:
     """Everything a set of spec files defines, valid and built."""
 
-    documents: tuple[Spec | MockServerSpec, ...]
+    documents: tuple[Spec | MockServerSpec | BatchPlanSpec, ...]
     """The documents of the spec paths in load order (those of ``--servers`` files excluded)."""
     servers: Mapping[str, ServerDef]
     """Every server of every Servers document (``--servers`` files included), imports resolved."""
     suites: tuple[TestSuiteSpec, ...]
     mocks: tuple[MockServerSpec, ...]
     """The MockServer documents of the spec paths, in load order."""
+    plans: tuple[BatchPlanSpec, ...] = ()
+    """The BatchPlan documents of the spec paths, in load order."""
     secrets: Secrets
     """Every value substituted for ``${env:...}``: redact them from all output."""
 
@@ -66,7 +70,7 @@ class _Loaded:
     kind: str | None
     extra: bool
     """From a ``--servers`` file."""
-    spec: Spec | MockServerSpec | None = None
+    spec: Spec | MockServerSpec | BatchPlanSpec | None = None
     origins: dict[str, Cursor] = field(default_factory=dict)
     """Servers documents: where each server came from (its key, or the import naming it)."""
 
@@ -116,19 +120,29 @@ def load_specs(
         failed.sort(key=lambda pair: (pair[0], pair[1].line, pair[1].column))
         raise InvalidSpecs([error for _, error in failed])
     specs = tuple(item.spec for item in loaded if item.spec is not None and not item.extra)
+    plans = tuple(spec for spec in specs if isinstance(spec, BatchPlanSpec))
     suites = tuple(spec for spec in specs if isinstance(spec, TestSuiteSpec))
     mocks = tuple(spec for spec in specs if isinstance(spec, MockServerSpec))
-    return SpecSet(documents=specs, servers=servers, suites=suites, mocks=mocks, secrets=ctx.secrets)
+    return SpecSet(
+        documents=specs, servers=servers, suites=suites, mocks=mocks, plans=plans, secrets=ctx.secrets
+    )
 
 
 def _build_others(loaded: list[_Loaded], servers: Mapping[str, ServerDef], ctx: _Context) -> None:
-    """Build every document of the kinds that use servers, or need none."""
+    """Build every document of the kinds that use servers (and suites), or need none."""
+    # a plan may name a suite that is invalid (reported there) or written after it: names suffice
+    suites = {
+        s.removeprefix("TestSuite/") for i in loaded if (s := i.problems.subject).startswith("TestSuite/")
+    }
     for item in loaded:
+        doc = _root(item)
         if item.kind == "TestSuite":
             item.spec = _suite(item, servers, ctx)
         elif item.kind == "MockServer":
-            doc = _root(item)
             item.spec = build_mock(doc, metadata=_metadata(doc), spec_hash=_spec_hash(item))
+        elif item.kind == "BatchPlan":
+            plan_ctx = PlanContext(base_dir=_base_dir(item), servers=servers, suites=suites, locks=ctx.locks)
+            item.spec = build_batch(doc, metadata=_metadata(doc), spec_hash=_spec_hash(item), ctx=plan_ctx)
 
 
 def _check(index: int, document: Document, extra: bool) -> _Loaded:

@@ -18,6 +18,7 @@ KINDS: dict[str, str] = {
     "Servers": "servers.schema.json",
     "TestSuite": "testsuite.schema.json",
     "MockServer": "mockserver.schema.json",
+    "BatchPlan": "batchplan.schema.json",
 }
 """Every spec kind with a schema, by its ``kind:`` spelling → the schema's file name."""
 

@@ -150,18 +150,24 @@ class Store:
         """The SQLite journal mode in force (``wal`` for a database file)."""
         return str(self._conn.execute("PRAGMA journal_mode").fetchone()[0])
 
-    def save_run(self, run: RunResult, *, redact: Callable[[str], str] | None = None) -> None:
-        """Record ``run`` with its suites and cases, in one transaction; ``redact`` hides secrets."""
+    def save_run(
+        self, run: RunResult, *, redact: Callable[[str], str] | None = None, replace: bool = False
+    ) -> None:
+        """Record ``run`` with its suites and cases, in one transaction; ``redact`` hides secrets.
+        ``replace``: a record of the same run id (a resumed batch run) is replaced."""
         hide = redact or _same
         try:
-            self._insert(run, hide)
+            self._insert(run, hide, replace=replace)
         except sqlite3.OperationalError as exc:  # locked past busy_timeout, disk full, read-only
             raise UsageError(
                 f"state store {self.directory / DB_NAME}: cannot record run {run.run_id}: {exc}"
             ) from None
 
-    def _insert(self, run: RunResult, hide: Callable[[str], str]) -> None:
+    def _insert(self, run: RunResult, hide: Callable[[str], str], *, replace: bool) -> None:
         with self._transaction():
+            if replace:
+                for table, column in (("cases", "run_id"), ("suites", "run_id"), ("runs", "id")):
+                    self._conn.execute(f"DELETE FROM {table} WHERE {column} = ?", (run.run_id,))
             self._conn.execute("INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?)", rows.run_row(run, hide))
             self._conn.executemany(
                 "INSERT INTO suites VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -28,8 +28,8 @@ from types import TracebackType
 from typing import Literal, get_args
 
 import orjson
-import trio
 
+from mcpctl.engine.batch.group_commit import Durable, GroupCommit, Sink, open_group_commit
 from mcpctl.errors import McpctlError, UsageError
 from mcpctl.mcp.jsonrpc import JSONValue
 from mcpctl.store.files import fsync_directory, make_directories, truncate_torn_tail, write_all
@@ -130,6 +130,8 @@ class Journal:
         self._descriptor = descriptor
         self._seq = entries[-1].seq if entries else 0
         self._steps: dict[str, StepState] = {}
+        self._pairs: dict[str, tuple[dict[str, JSONValue], int]] = {}
+        """Steps settled by :meth:`_pair` since opening: their last line and how many pairs."""
         self._buffer: list[bytes] | None = None
         self._writer_open = False
         for entry in entries:
@@ -187,10 +189,13 @@ class Journal:
 
     def steps(self) -> dict[str, StepState]:
         """Every journaled step by id, in first-journaled order."""
+        for step in list(self._pairs):
+            self._fold(step)
         return dict(self._steps)
 
     def state(self, step: str) -> StepState:
         """Where ``step`` stands (``pending`` if never journaled)."""
+        self._fold(step)
         return self._steps.get(step) or StepState(step=step, status="pending")
 
     def close(self) -> None:
@@ -218,7 +223,29 @@ class Journal:
         self._apply(entry)
         return entry, line
 
+    def _pair(
+        self, step: str, phase: Phase, op: str, item: str | None, data: dict[str, JSONValue]
+    ) -> tuple[int, bytes]:
+        """An intent and its outcome as two lines, replayed as one. The hot path of ``execute``, so
+        the lines are built directly (as :meth:`Entry.line` would) and the step's state is kept
+        compact until asked for (:meth:`state`). Returns the outcome's seq and the lines."""
+        now, seq = time.time(), self._seq + 1
+        head: dict[str, JSONValue] = {"seq": seq, "step": step, "phase": "intent", "op": op}
+        tail: dict[str, JSONValue] = {"seq": seq + 1, "step": step, "phase": phase, "op": op}
+        if item is not None:
+            head["item"] = tail["item"] = item
+        if data:
+            tail["data"] = data
+        head["at"] = tail["at"] = now
+        lines = orjson.dumps(head, option=orjson.OPT_APPEND_NEWLINE) + orjson.dumps(
+            tail, option=orjson.OPT_APPEND_NEWLINE
+        )
+        self._seq = seq + 1
+        self._pairs[step] = (tail, self._pairs[step][1] + 1 if step in self._pairs else 1)
+        return seq + 1, lines
+
     def _outcome(self, step: str, phase: Phase, data: dict[str, JSONValue]) -> tuple[Entry, bytes]:
+        self._fold(step)
         state = self._steps.get(step)
         if state is None or state.status != "in_doubt":
             raise ValueError(f"journal: {phase} for step {step!r}, which has no open intent")
@@ -242,7 +269,33 @@ class Journal:
         except OSError as exc:
             raise JournalWriteError(f"{self.path}: cannot append to the journal: {exc}") from exc
 
+    def _fold(self, step: str) -> None:
+        """Turn the compact state :meth:`_pair` keeps into the step's :class:`StepState`."""
+        pair = self._pairs.pop(step, None)
+        if pair is None:
+            return
+        tail, pairs = pair
+        last = Entry(
+            seq=int(tail["seq"]),
+            step=step,
+            phase=tail["phase"],
+            op=str(tail["op"]),
+            item=tail.get("item"),
+            data=tail.get("data"),
+            at=float(tail["at"]),
+        )
+        before = self._steps.get(step)
+        self._steps[step] = StepState(
+            step=step,
+            status=_STATUS[last.phase],
+            op=last.op,
+            item=last.item,
+            attempts=(before.attempts if before else 0) + pairs,
+            last=last,
+        )
+
     def _apply(self, entry: Entry) -> None:
+        self._fold(entry.step)
         before = self._steps.get(entry.step)
         attempts = (before.attempts if before else 0) + (entry.phase == "intent")
         self._steps[entry.step] = StepState(
@@ -256,16 +309,14 @@ class Journal:
 
 
 class JournalWriter:
-    """Async appends to a :class:`Journal` with group commit: each returns once its entry is durable, and
-    every entry queued while a write+fsync runs goes into the next one. Get one from :func:`open_journal_writer`.
+    """Async appends to a :class:`Journal` with group commit (:mod:`.group_commit`): each returns once
+    its entry is durable, and every entry queued while a write+fsync runs goes into the next one. Get
+    one from :func:`open_journal_writer`.
     """
 
-    def __init__(self, journal: Journal) -> None:
+    def __init__(self, journal: Journal, committer: GroupCommit) -> None:
         self._journal = journal
-        self._batch = _Batch()
-        self._wakeup = trio.Event()
-        self._failure: JournalWriteError | None = None
-        self._closing = False
+        self._committer = committer
 
     async def intent(self, step: str, *, op: str, item: str | None = None, **data: JSONValue) -> Entry:
         """:meth:`Journal.intent`, returning once durable."""
@@ -287,49 +338,58 @@ class JournalWriter:
         self._ready()
         return await self._commit(*self._journal._record(step, "skipped", op, item, data))
 
+    async def settled(
+        self,
+        step: str,
+        phase: Literal["done", "failed"],
+        *,
+        op: str,
+        item: str | None = None,
+        evidence: tuple[Sink, bytes] | None = None,
+        **data: JSONValue,
+    ) -> int:
+        """Journal a step's intent and its outcome together, in one commit: for steps whose evidence
+        of effect lives elsewhere (an ``execute`` answer in its output), so that resuming needs no
+        intent written before the effect. ``evidence`` is made durable first, in the same round.
+        Returns the outcome's seq."""
+        self._ready()
+        seq, lines = self._journal._pair(step, phase, op, item, data)
+        await self._committer.append(lines, evidence=evidence)
+        return seq
+
+    def settled_nowait(
+        self,
+        step: str,
+        phase: Literal["done", "failed"],
+        *,
+        op: str,
+        on_durable: Durable,
+        item: str | None = None,
+        evidence: tuple[Sink, bytes] | None = None,
+        **data: JSONValue,
+    ) -> int:
+        """:meth:`settled` without waiting: ``on_durable`` hears when the entries (and evidence) are
+        durable. Call :meth:`barrier` before relying on all of them."""
+        self._ready()
+        seq, lines = self._journal._pair(step, phase, op, item, data)
+        self._committer.append_nowait(lines, on_durable, evidence=evidence)
+        return seq
+
+    async def barrier(self) -> None:
+        """Return once every entry appended so far is durable."""
+        await self._committer.barrier()
+
     def _ready(self) -> None:
-        if self._failure is not None:
-            raise JournalWriteError(self._failure.message) from self._failure
-        if self._closing:
-            raise RuntimeError("journal: the JournalWriter is closed")
+        if self._committer.usable:
+            return
+        try:
+            self._committer.check()
+        except RuntimeError:
+            raise RuntimeError("journal: the JournalWriter is closed") from None
 
     async def _commit(self, entry: Entry, line: bytes) -> Entry:
-        batch = self._batch
-        batch.lines.append(line)
-        self._wakeup.set()
-        await batch.durable.wait()
-        if batch.failure is not None:
-            # one exception object per waiter: tasks must not share (and extend) one traceback
-            raise JournalWriteError(batch.failure.message) from batch.failure
+        await self._committer.append(line)
         return entry
-
-    async def _flush_forever(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
-        task_status.started()
-        while not (self._closing and not self._batch.lines):
-            await self._wakeup.wait()
-            self._wakeup = trio.Event()
-            batch, self._batch = self._batch, _Batch()
-            if batch.lines:
-                await self._flush(batch)
-
-    async def _flush(self, batch: _Batch) -> None:
-        if self._failure is None:
-            try:
-                # not abandoned on cancel: a write once begun completes and its waiters hear of it
-                await trio.to_thread.run_sync(self._journal._write, batch.lines)
-            except JournalWriteError as exc:
-                self._failure = exc
-        batch.failure = self._failure
-        batch.durable.set()
-
-
-class _Batch:
-    __slots__ = ("durable", "failure", "lines")
-
-    def __init__(self) -> None:
-        self.lines: list[bytes] = []
-        self.durable = trio.Event()
-        self.failure: JournalWriteError | None = None
 
 
 @contextlib.asynccontextmanager
@@ -337,16 +397,10 @@ async def open_journal_writer(journal: Journal) -> AsyncIterator[JournalWriter]:
     """A :class:`JournalWriter` on ``journal``, flushing in a background task until the block ends (then
     the last entries are written). Appenders must finish inside the block; the sync :class:`Journal`
     methods refuse to append meanwhile, so that the file keeps ``seq`` order."""
-    writer = JournalWriter(journal)
     journal._writer_open = True
     try:
-        async with trio.open_nursery() as nursery:
-            await nursery.start(writer._flush_forever)
-            try:
-                yield writer
-            finally:
-                writer._closing = True
-                writer._wakeup.set()
+        async with open_group_commit(journal._write) as committer:
+            yield JournalWriter(journal, committer)
     finally:
         journal._writer_open = False
 

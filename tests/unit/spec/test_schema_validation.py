@@ -256,7 +256,7 @@ def test_the_valid_specs_are_valid(tmp_path: Path) -> None:
             "kind: TestSuite",
             "kind: LoadTest",
             [
-                "2:7: kind: unknown kind 'LoadTest' (known: Servers, TestSuite, MockServer)",
+                "2:7: kind: unknown kind 'LoadTest' (known: Servers, TestSuite, MockServer, BatchPlan)",
             ],
             id="unknown-kind",
         ),

@@ -1,0 +1,394 @@
+"""Running the steps of one operation: concurrency, the journal protocol, resume, failure policy.
+
+:meth:`RunContext.each` is the one loop every operation's ``apply`` goes through. For each step:
+
+1. Settled in the journal (``done``/``skipped``; resuming): reported as it ended, not run.
+2. ``in_doubt`` (an intent without an outcome: the last process died mid-step): the operation's
+   ``settle`` says whether its effect is there (journal ``done``), not there (run it), or unknowable
+   (journal ``failed``). See :mod:`mcpctl.engine.batch` for each operation's evidence.
+3. ``noop`` steps are journaled ``skipped`` and reported skipped.
+4. Otherwise, once a slot of ``concurrency`` is free and nothing has stopped the run, the step runs:
+   it journals its intent itself (through the ``intent`` callback, once it has written whatever
+   resuming needs, such as a snapshot) and returns an :class:`Outcome`; the engine journals ``done``,
+   or ``failed`` when it raises. A step that raises before calling ``intent`` gets one journaled for it.
+
+What stops a run from starting more steps (:meth:`RunContext.stop`): the failure budget
+(:class:`~mcpctl.engine.failures.FailureBudget`), the memory limit, Ctrl-C. Steps already running
+finish and are recorded; steps never started are reported skipped with the reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import trio
+
+from mcpctl.engine.batch.journal import JournalWriter, StepState
+from mcpctl.engine.batch.memory import MemoryGuard
+from mcpctl.engine.batch.snapshots import Snapshots
+from mcpctl.engine.batch.steps import OpPlan, Outcome, PlannedStep, Settle, StepFailed
+from mcpctl.engine.failures import FailureBudget
+from mcpctl.engine.results import CaseResult, Status
+from mcpctl.engine.retry import RetryPolicy
+from mcpctl.engine.targets import target_for
+from mcpctl.errors import McpctlError
+from mcpctl.mcp.client import Client, open_client
+from mcpctl.mcp.jsonrpc import JSONValue
+from mcpctl.spec.batch_model import BatchPlanSpec
+from mcpctl.spec.build import SpecSet
+
+CONNECT_TIMEOUT = 30.0
+_NEVER_DRAWN = random.Random(0)
+
+Intent = Callable[..., Awaitable[None]]
+"""``await intent(**data)``: journal the step's intent (with what resuming needs) before its effect."""
+StepFn = Callable[[PlannedStep, Intent], Awaitable[Outcome]]
+SettleFn = Callable[[PlannedStep, StepState], tuple[Settle, str]]
+"""Decide an in-doubt step: ``("done", why)``, ``("run", why)`` or ``("failed", why)``."""
+
+
+class BatchProgress(Protocol):
+    """Told as a batch goes, to draw progress bars (or nothing)."""
+
+    def operation_started(self, plan: OpPlan, total: int) -> None: ...
+    def step_done(self, plan: OpPlan, result: CaseResult) -> None: ...
+    def operation_done(self, plan: OpPlan, results: Sequence[CaseResult]) -> None: ...
+    def note(self, text: str) -> None: ...
+
+
+@dataclass(slots=True, kw_only=True)
+class Stop:
+    """Why the run stopped starting steps."""
+
+    reason: str
+    interrupted: bool = False
+
+
+@dataclass(slots=True, kw_only=True)
+class RunContext:
+    """One ``mcpctl apply`` of a BatchPlan (or its ``--resume``), as operations see it."""
+
+    plan: BatchPlanSpec
+    specs: SpecSet
+    run_id: str
+    run_dir: Path
+    journal: JournalWriter
+    snapshots: Snapshots
+    states: Mapping[str, StepState]
+    """The journal as it was when this process opened it (empty for a new run)."""
+    policy: RetryPolicy
+    limiter: trio.CapacityLimiter
+    """Its total is the plan's ``concurrency``: how many workers take steps (one step each at a time)."""
+    services: trio.Nursery
+    """Where the shared client sessions live (a task each, so that steps in any task can open them);
+    cancelled when the run ends, which closes them."""
+    memory: MemoryGuard
+    progress: BatchProgress | None = None
+    environ: Mapping[str, str] = field(default_factory=dict)
+    home: str = ""
+    results: dict[int, list[CaseResult]] = field(default_factory=dict)
+    stopped: Stop | None = None
+    in_flight: int = 0
+    """Steps running now (the memory guard lets them finish before starting more)."""
+    _clients: dict[str, Client] = field(default_factory=dict)
+    _opening: dict[str, trio.Lock] = field(default_factory=dict)
+
+    # -- services for operations --------------------------------------------------------------
+    def timeout_of(self, op_timeout: float | None) -> float:
+        """The deadline of one try of an item: the operation's own, else the plan's."""
+        return op_timeout if op_timeout is not None else self.plan.timeout.seconds
+
+    def rng(self, step: str) -> random.Random:
+        """The backoff draws of ``step``: seeded by run and step, so a run's waits can be replayed."""
+        if self.policy.attempts == 1:
+            return _NEVER_DRAWN  # no retry, no draw: spare 10,000 items a seeding each
+        seed = hashlib.sha256(f"{self.run_id}\0{step}".encode()).digest()[:8]
+        return random.Random(int.from_bytes(seed, "big"))
+
+    async def client(self, name: str) -> Client:
+        """The run's session to server ``name`` (opened on first use, shared by every step)."""
+        if name in self._clients:
+            return self._clients[name]
+        lock = self._opening.setdefault(name, trio.Lock())
+        async with lock:
+            if name not in self._clients:
+                client: Client = await self.services.start(self._hold, name)
+                self._clients[name] = client
+        return self._clients[name]
+
+    async def _hold(self, name: str, *, task_status: trio.TaskStatus[Client]) -> None:
+        """Open the session to ``name`` and keep it until the run ends (its task is cancelled)."""
+        server = self.specs.servers[name]
+        async with open_client(target_for(server), connect_timeout=CONNECT_TIMEOUT) as client:
+            task_status.started(client)
+            await trio.sleep_forever()
+
+    def forget_client(self, name: str, client: Client) -> None:
+        """Drop the broken session ``client``; the next :meth:`client` opens a new one (the old one
+        closes when the run ends). A session already replaced is left alone."""
+        if self._clients.get(name) is client:
+            del self._clients[name]
+
+    def stop(self, reason: str, *, interrupted: bool = False) -> None:
+        """Start no more steps (the first reason wins; an interruption always shows)."""
+        if self.stopped is None:
+            self.stopped = Stop(reason=reason, interrupted=interrupted)
+        elif interrupted:
+            self.stopped.interrupted = True
+        if self.progress is not None:
+            self.progress.note(f"stopping: {reason}")
+
+    # -- the step loop ------------------------------------------------------------------------
+    async def each(
+        self,
+        plan: OpPlan,
+        steps: Sequence[PlannedStep],
+        run_step: StepFn,
+        *,
+        settle: SettleFn | None = None,
+        late_intent: bool = False,
+    ) -> list[CaseResult]:
+        """Run ``steps`` of ``plan`` as the module docstring says; return their results in order.
+
+        ``late_intent``: the step's evidence lives outside the journal (execute's output), so its
+        intent is journaled with its outcome, in one commit, and ``intent()`` does nothing."""
+        budget = FailureBudget.for_plan(
+            on_failure=self.plan.on_failure,
+            max_fail_percentage=self.plan.max_fail_percentage,
+            total=len(steps),
+        )
+        if self.progress is not None:
+            self.progress.operation_started(plan, len(steps))
+        results: dict[str, CaseResult] = {}
+        queue = iter(steps)  # shared by the workers: each step goes to the first one free, in order
+
+        async def worker() -> None:
+            for step in queue:
+                # the checks that cost nothing on a fresh run come first (10,000 items go this way)
+                early = await self._before(plan, step, settle) if self.states or step.noop else None
+                if early is None and self.stopped is None and self.memory.limit is not None:
+                    await self.memory.admit(self)
+                if early is None and self.stopped is not None:
+                    early = _skipped(step, f"not started: {self.stopped.reason}")
+                if early is not None:
+                    self._record(plan, results, early, budget)
+                elif late_intent:
+                    await self._run_late(plan, step, run_step, results, budget)
+                else:
+                    await self._run_one(plan, step, run_step, results, budget)
+
+        # a pool of `concurrency` workers rather than a task per step: 10,000 items are not 10,000 tasks
+        async with trio.open_nursery() as nursery:
+            for _ in range(min(int(self.limiter.total_tokens), len(steps))):
+                nursery.start_soon(worker)
+        if late_intent:
+            await self.journal.barrier()  # every step's entries durable, every result kept
+        ordered = [results[step.id] for step in steps if step.id in results]
+        self.results.setdefault(plan.index, []).extend(ordered)
+        if self.progress is not None:
+            self.progress.operation_done(plan, ordered)
+        return ordered
+
+    async def _before(self, plan: OpPlan, step: PlannedStep, settle: SettleFn | None) -> CaseResult | None:
+        """The result of a step that needs no run (settled, resolved, no-op), else ``None``."""
+        state = self.states.get(step.id)
+        if state is not None and state.status == "done":
+            return _case(step, "passed", "done before this resume", attempts=state.attempts)
+        if state is not None and state.status == "skipped":
+            return _skipped(step, _reason(state) or "skipped before this resume")
+        if state is not None and state.status == "in_doubt":
+            verdict, why = settle(step, state) if settle is not None else ("run", "")
+            if verdict == "done":
+                await self.journal.done(step.id, recovered=True)
+                return _case(step, "passed", f"recovered on resume: {why}", attempts=state.attempts)
+            if verdict == "failed":
+                await self.journal.failed(step.id, why)
+                return _case(step, "failed", why, attempts=state.attempts)
+        if step.noop:
+            await self.journal.skipped(step.id, op=step.op, item=step.item, reason=step.summary)
+            return _skipped(step, step.summary)
+        return None
+
+    async def _run_one(
+        self,
+        plan: OpPlan,
+        step: PlannedStep,
+        run_step: StepFn,
+        results: dict[str, CaseResult],
+        budget: FailureBudget,
+    ) -> None:
+        journaled = False
+
+        async def intent(**data: JSONValue) -> None:
+            nonlocal journaled
+            await self.journal.intent(step.id, op=step.op, item=step.item, **data)
+            journaled = True
+
+        self.in_flight += 1
+        try:
+            result, outcome = await _attempt(step, run_step, intent)
+            await self._outcome(step, result, outcome, journaled=journaled)
+        finally:
+            self.in_flight -= 1
+        self._record(plan, results, result, budget)
+
+    async def _run_late(
+        self,
+        plan: OpPlan,
+        step: PlannedStep,
+        run_step: StepFn,
+        results: dict[str, CaseResult],
+        budget: FailureBudget,
+    ) -> None:
+        """A ``late_intent`` step: counted at once (the failure budget stops the next start), kept once
+        durable; the worker takes its next step while this one's entries are being written."""
+        self.in_flight += 1
+        try:
+            result, outcome = await _attempt(step, run_step, _no_intent)
+        finally:
+            self.in_flight -= 1
+        self._count(plan, result, budget)
+        self._settle_late(plan, step, result, outcome, results)
+
+    def _settle_late(
+        self,
+        plan: OpPlan,
+        step: PlannedStep,
+        result: CaseResult,
+        outcome: Outcome | None,
+        results: dict[str, CaseResult],
+    ) -> None:
+        def durable(error: McpctlError | None) -> None:
+            if error is None:
+                self._keep(plan, results, result)
+                return
+            self.stop(f"the journal cannot be written: {error}")
+            lost = CaseResult(
+                name=step.id, status="error", duration_ms=result.duration_ms, message=str(error)
+            )
+            self._keep(plan, results, lost)
+
+        if outcome is not None:
+            self.journal.settled_nowait(
+                step.id,
+                "done",
+                op=step.op,
+                item=step.item,
+                on_durable=durable,
+                evidence=outcome.evidence,
+                **dict(outcome.data),
+            )
+        else:
+            failure: dict[str, JSONValue] = {"error": result.message, "attempts": result.attempts}
+            self.journal.settled_nowait(
+                step.id, "failed", op=step.op, item=step.item, on_durable=durable, **failure
+            )
+
+    async def _outcome(
+        self, step: PlannedStep, result: CaseResult, outcome: Outcome | None, *, journaled: bool
+    ) -> None:
+        """Journal how ``step`` ended (with its intent first, if the step did not journal one)."""
+        if outcome is not None:
+            data = dict(outcome.data)
+            if journaled and outcome.evidence is None:
+                await self.journal.done(step.id, **data)
+            elif journaled:
+                raise RuntimeError(
+                    f"{step.id}: evidence needs the intent journaled with the outcome (late_intent)"
+                )
+            else:
+                await self.journal.settled(
+                    step.id, "done", op=step.op, item=step.item, evidence=outcome.evidence, **data
+                )
+        elif journaled:
+            await self.journal.failed(step.id, result.message, attempts=result.attempts)
+        else:
+            failure: dict[str, JSONValue] = {"error": result.message, "attempts": result.attempts}
+            await self.journal.settled(step.id, "failed", op=step.op, item=step.item, **failure)
+
+    def _record(
+        self, plan: OpPlan, results: dict[str, CaseResult], result: CaseResult, budget: FailureBudget
+    ) -> None:
+        self._count(plan, result, budget)
+        self._keep(plan, results, result)
+
+    def _keep(self, plan: OpPlan, results: dict[str, CaseResult], result: CaseResult) -> None:
+        results[result.name] = result
+        if self.progress is not None:
+            self.progress.step_done(plan, result)
+
+    def _count(self, plan: OpPlan, result: CaseResult, budget: FailureBudget) -> None:
+        """Count a step in the failure budget; stop the run once the budget is exceeded."""
+        if result.status != "skipped" or not result.message.startswith("not started"):
+            budget.record(ok=result.status in ("passed", "skipped"))
+        if budget.exceeded() and self.stopped is None:
+            if self.plan.max_fail_percentage is None:
+                self.stop(
+                    f"{result.name} {result.status}; onFailure {self.plan.on_failure} stops at the first failure"
+                )
+            else:
+                self.stop(f"{plan.op}: {budget.describe()}")
+
+
+async def _attempt(step: PlannedStep, run_step: StepFn, intent: Intent) -> tuple[CaseResult, Outcome | None]:
+    """Run ``step`` once through the operation: its result, and its outcome if it succeeded."""
+    started = time.perf_counter()
+    outcome: Outcome | None = None
+    try:
+        outcome = await run_step(step, intent)
+    except StepFailed as exc:
+        status: Status = "failed"
+        message, details, attempts, output = str(exc), exc.details, exc.attempts, ""
+    except McpctlError as exc:
+        status, message, details, attempts, output = "error", _first_line(exc), _notes(exc), 1, ""
+    else:
+        status, message, details = "passed", outcome.message, outcome.details
+        attempts, output = outcome.attempts, outcome.output
+    result = CaseResult(
+        name=step.id,
+        status=status,
+        duration_ms=(time.perf_counter() - started) * 1000,
+        message=message,
+        details=details,
+        attempts=attempts,
+        output=output,
+    )
+    return result, outcome
+
+
+async def _no_intent(**data: JSONValue) -> None:
+    """``intent()`` of a late-intent step: journaled with the outcome instead."""
+
+
+def _case(
+    step: PlannedStep, status: Status, message: str, *, details: tuple[str, ...] = (), attempts: int = 1
+) -> CaseResult:
+    return CaseResult(
+        name=step.id, status=status, duration_ms=0.0, message=message, details=details, attempts=attempts
+    )
+
+
+def _skipped(step: PlannedStep, why: str) -> CaseResult:
+    return _case(step, "skipped", why)
+
+
+def _reason(state: StepState) -> str:
+    data = state.last.data if state.last is not None else None
+    reason = (data or {}).get("reason")
+    return reason if isinstance(reason, str) else ""
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).splitlines() or [type(exc).__name__])[0]
+
+
+def _notes(exc: BaseException) -> tuple[str, ...]:
+    rest = str(exc).splitlines()[1:]
+    notes = [line for note in getattr(exc, "__notes__", ()) for line in str(note).splitlines()]
+    return (*rest, *notes)

@@ -1,0 +1,108 @@
+"""What the BatchPlan schema cannot say: checks on meaning, made before anything runs.
+
+Servers and suites must be defined by the documents loaded with the plan, and listed once; an
+``execute`` needs an input that exists in a format it can read and an output of its own; its
+``with`` templates must compile and read only ``record``, ``key`` and ``vars``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Collection, Iterator
+from typing import Literal
+
+from mcpctl.spec.semantics import Scope, check_templates, check_unique
+from mcpctl.spec.templating import TemplateError, compile_template, has_template, references
+from mcpctl.spec.validate import Cursor
+
+EXTENSIONS: dict[str, Literal["jsonl", "csv"]] = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}
+"""An execute input's format by its file extension (lower case)."""
+RECORD_NAMES = ("record", "key")
+"""What an ``execute.with`` template reads besides ``vars``: the input record and its key."""
+
+
+def check_names(field: Cursor, *, noun: str, known: Collection[str], none: str) -> list[str]:
+    """The names listed at ``field``, each unknown one and each repeat reported where it is written.
+
+    ``none`` says what to do when nothing of the kind is defined at all."""
+    items = [(str(item.plain()), item) for item in field.elements()]
+    check_unique(items, noun)
+    for name, item in items:
+        check_known(item, name, noun=noun, known=known, none=none)
+    return [name for name, _ in items]
+
+
+def check_known(field: Cursor, name: str, *, noun: str, known: Collection[str], none: str) -> None:
+    """Report ``name`` at ``field`` unless it is among ``known``."""
+    if name not in known:
+        listed = ", ".join(sorted(known))
+        field.error(f"unknown {noun} {name!r} ({f'known: {listed}' if listed else none})")
+
+
+def input_format(field: Cursor, path: str, written: Cursor | None) -> Literal["jsonl", "csv"]:
+    """The format of the input file ``path`` (named at ``field``): ``format:`` if ``written``, else
+    its extension; a file that is missing or of no known format is reported."""
+    if not os.path.exists(path):
+        field.error(f"input file {str(field.plain())!r} does not exist ({path})")
+    elif not os.path.isfile(path):
+        field.error(f"input {str(field.plain())!r} is not a file ({path})")
+        return "jsonl"  # a directory's name says nothing of a format
+    if written is not None:
+        return "csv" if written.plain() == "csv" else "jsonl"
+    found = EXTENSIONS.get(os.path.splitext(path)[1].lower())
+    if found is None:
+        field.error(
+            f"cannot tell the format of {str(field.plain())!r} from its extension: "
+            "name it .jsonl, .ndjson or .csv, or set format: jsonl or csv"
+        )
+    return found or "jsonl"
+
+
+def check_output(field: Cursor, output: str, input_path: str) -> None:
+    """An execute's output must not be its input (answers are appended to it)."""
+    if os.path.normcase(output) == os.path.normcase(input_path):
+        field.error(f"output is the input file ({output}): answers need a file of their own")
+
+
+def check_record_templates(cursor: Cursor | None, variables: Collection[str]) -> None:
+    """Check the templates of an ``execute.with``: they compile, and read only ``record``, ``key``
+    and the plan's ``vars`` (and call the template functions)."""
+    readable = (*RECORD_NAMES, "vars") if variables else RECORD_NAMES
+    scope = Scope(vars=variables, steps={})
+    for field in _template_strings(cursor):
+        stray = _stray_reference(str(field.plain()), readable)
+        if stray is None:
+            check_templates(field, scope)
+        else:
+            what = "record, key and vars" if variables else "record and key; the plan has no vars"
+            field.error(f"{stray} is not defined (execute templates read {what})")
+
+
+def _template_strings(cursor: Cursor | None) -> Iterator[Cursor]:
+    if cursor is None:
+        return
+    value = cursor.node.value
+    if isinstance(value, str):
+        if has_template(value):
+            yield cursor
+        return
+    for child in cursor.elements() if isinstance(value, list) else [c for _, c in cursor.items()]:
+        yield from _template_strings(child)
+
+
+def _stray_reference(text: str, readable: Collection[str]) -> str | None:
+    """The first name ``text`` reads that a record's context does not hold, dotted (``steps.a.id``).
+
+    Only ``{{ ... }}``-only templates are checked: a ``{% for %}`` or ``{% set %}`` binds names of
+    its own. A template that does not compile is left to :func:`check_templates` to report."""
+    if "{%" in text:
+        return None
+    try:
+        functions = compile_template(text).template.environment.globals
+        chains = references(text)
+    except TemplateError:
+        return None
+    for chain in sorted(chains):
+        if chain[0] not in readable and chain[0] not in functions:
+            return ".".join(chain)
+    return None
