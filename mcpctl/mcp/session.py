@@ -45,6 +45,9 @@ from mcpctl.mcp.results import Progress
 from mcpctl.mcp.transports.base import Era, Failed, Incoming, PushTransport, Transport
 
 _EARLY_FLUSH = 16
+MAX_ABANDONED = 4096
+"""How many given-up request ids are remembered, so that their late answers are not taken for a
+server bug (an answer to an id never sent)."""
 ProgressCallback = Callable[[Progress], None]
 NotificationCallback = Callable[[Message], None]
 ReplyCallback = Callable[["Reply"], None]
@@ -145,6 +148,10 @@ class ClientSession:
         self.on_notification: NotificationCallback | None = None
         self._pending: dict[RequestId, Reply] = {}
         self._progress: dict[RequestId, Reply] = {}
+        self._abandoned: dict[RequestId, None] = {}
+        """Requests given up on (timeout, cancel), newest last: their late answers are dropped."""
+        self.late_answers = 0
+        """Answers that came after their request was given up on (dropped, not errors)."""
         self._next_id = 0
         self._outbox: list[Message] = []
         self._closed: ServerError | None = None
@@ -334,6 +341,9 @@ class ClientSession:
         self._progress.pop(reply.request_id, None)
         if self._pending.pop(reply.request_id, None) is None:
             return False
+        self._abandoned[reply.request_id] = None
+        if len(self._abandoned) > MAX_ABANDONED:
+            del self._abandoned[next(iter(self._abandoned))]
         await self._cancel_on_server(reply.request_id, reply.method, reason)
         return True
 
@@ -464,6 +474,12 @@ class ClientSession:
         self._broken_stream(error)
 
     def _unknown_answer(self, msg: Message) -> None:
+        request_id = msg.get("id")
+        if isinstance(request_id, int | str) and request_id in self._abandoned:
+            # the server answered before it saw our cancellation: the spec allows that race
+            del self._abandoned[request_id]
+            self.late_answers += 1
+            return
         error = ProtocolError(f"server answered unknown request id {msg.get('id')!r}: {_excerpt(msg)}")
         self._broken_stream(error)
 
