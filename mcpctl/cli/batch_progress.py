@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, TextIO
 
 from mcpctl.engine.batch.memory import format_bytes, rss_bytes
 from mcpctl.engine.batch.steps import OpPlan
-from mcpctl.engine.results import CaseResult
+from mcpctl.engine.results import CaseResult, Status
 
 if TYPE_CHECKING:
     from rich.progress import TaskID
@@ -19,13 +19,11 @@ if TYPE_CHECKING:
 REFRESH = 0.1
 
 
-def operation_line(plan: OpPlan, results: Sequence[CaseResult], seconds: float) -> str:
-    """``3.deploy: 2 passed, 1 skipped in 0.12s (25.0 items/s)``."""
-    counts: dict[str, int] = {}
-    for result in results:
-        counts[result.status] = counts.get(result.status, 0) + 1
-    parts = [f"{n} {status}" for status, n in counts.items()] or ["nothing to do"]
-    rate = f" ({len(results) / seconds:.1f} items/s)" if seconds > 0 and results else ""
+def operation_line(plan: OpPlan, counts: Mapping[str, int], seconds: float) -> str:
+    """``3.deploy: 2 passed, 1 skipped in 0.12s (25.0 items/s)`` from the steps counted by status."""
+    parts = [f"{n} {status}" for status, n in counts.items() if n] or ["nothing to do"]
+    total = sum(counts.values())
+    rate = f" ({total / seconds:.1f} items/s)" if seconds > 0 and total else ""
     return f"{plan.index + 1}.{plan.op}: {', '.join(parts)} in {seconds:.2f}s{rate}"
 
 
@@ -35,15 +33,17 @@ class PlainBatchProgress:
     def __init__(self, stream: TextIO) -> None:
         self._stream = stream
         self._started = 0.0
+        self._counts: dict[str, int] = {}
 
     def operation_started(self, plan: OpPlan, total: int) -> None:
         self._started = time.perf_counter()
+        self._counts = {}
 
-    def step_done(self, plan: OpPlan, result: CaseResult) -> None:
-        pass
+    def step_done(self, plan: OpPlan, status: Status) -> None:
+        self._counts[status] = self._counts.get(status, 0) + 1
 
     def operation_done(self, plan: OpPlan, results: Sequence[CaseResult]) -> None:
-        line = operation_line(plan, results, time.perf_counter() - self._started)
+        line = operation_line(plan, self._counts, time.perf_counter() - self._started)
         print(line, file=self._stream, flush=True)
 
     def note(self, text: str) -> None:
@@ -81,19 +81,22 @@ class LiveBatchProgress:
         self._task: TaskID | None = None
         self._failed = self._done = self._pending = 0
         self._started = self._shown = 0.0
+        self._counts: dict[str, int] = {}
 
     def operation_started(self, plan: OpPlan, total: int) -> None:
         self._failed = self._done = self._pending = 0
+        self._counts = {}
         self._started = self._shown = time.perf_counter()
         self._progress.start()
         self._task = self._progress.add_task(
             f"{plan.index + 1}.{plan.op}", total=total, failed="", rate="", rss=self._rss()
         )
 
-    def step_done(self, plan: OpPlan, result: CaseResult) -> None:
+    def step_done(self, plan: OpPlan, status: Status) -> None:
+        self._counts[status] = self._counts.get(status, 0) + 1
         self._done += 1
         self._pending += 1
-        self._failed += result.status in ("failed", "error")
+        self._failed += status in ("failed", "error")
         now = time.perf_counter()
         if now - self._shown >= REFRESH and self._task is not None:
             self._flush(now)
@@ -118,7 +121,8 @@ class LiveBatchProgress:
         if self._task is not None:
             self._progress.remove_task(self._task)
             self._task = None
-        self._console.print(operation_line(plan, results, time.perf_counter() - self._started), markup=False)
+        line = operation_line(plan, self._counts, time.perf_counter() - self._started)
+        self._console.print(line, markup=False)
 
     def note(self, text: str) -> None:
         self._console.print(f"mcpctl: {text}", markup=False)

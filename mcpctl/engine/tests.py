@@ -157,14 +157,15 @@ def _case_result(test: TestCase, outcome: _Outcome, *, attempts: int, duration_m
         flaky=status == "passed" and attempts > 1,
         message=message,
         details=details,
-        latency=_summary(outcome.samples) if test.repeat > 1 and outcome.samples else None,
+        latency=latency_summary(outcome.samples) if test.repeat > 1 and outcome.samples else None,
         output=output,
         file=test.source.path,
         line=test.source.line,
     )
 
 
-def _summary(samples: Sequence[float]) -> LatencySummary:
+def latency_summary(samples: Sequence[float]) -> LatencySummary:
+    """Exact percentiles (nearest rank) of ``samples`` in milliseconds; ``samples`` must not be empty."""
     ordered = sorted(samples)
     return LatencySummary(
         count=len(ordered),

@@ -77,10 +77,15 @@ async def test_rollback_restores_all_four_files_and_removes_a_file_the_run_creat
     assert all(r.status == "passed" for r in await world.apply(op))
     assert new.exists()
     paths = [Path(resolve_target(t, world.ctx()).path) for t in targets]
-    assert Snapshots(world.run_dir).restore_all() == [
-        Restored(path=new, action="removed"),
-        *(Restored(path=p, action="restored") for p in reversed(paths[:-1])),
-    ]
+    snapshots = Snapshots(world.run_dir)
+    # files of different clients are written concurrently: rollback goes newest snapshot first
+    newest_first = [snapshot.path for snapshot in reversed(snapshots.all())]
+    restored = snapshots.restore_all()
+    assert [r.path for r in restored] == newest_first
+    assert sorted(restored, key=str) == sorted(
+        [Restored(path=new, action="removed"), *(Restored(path=p, action="restored") for p in paths[:-1])],
+        key=str,
+    )
     for client, path in zip(SAMPLES, paths, strict=False):
         assert path.read_bytes() == original(client)
     assert not new.exists()

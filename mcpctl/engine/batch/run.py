@@ -33,6 +33,7 @@ from mcpctl.engine.batch.journal import JournalWriter, StepState
 from mcpctl.engine.batch.memory import MemoryGuard
 from mcpctl.engine.batch.snapshots import Snapshots
 from mcpctl.engine.batch.steps import OpPlan, Outcome, PlannedStep, Settle, StepFailed
+from mcpctl.engine.batch.tally import Tally
 from mcpctl.engine.failures import FailureBudget
 from mcpctl.engine.results import CaseResult, Status
 from mcpctl.engine.retry import RetryPolicy
@@ -57,7 +58,7 @@ class BatchProgress(Protocol):
     """Told as a batch goes, to draw progress bars (or nothing)."""
 
     def operation_started(self, plan: OpPlan, total: int) -> None: ...
-    def step_done(self, plan: OpPlan, result: CaseResult) -> None: ...
+    def step_done(self, plan: OpPlan, status: Status) -> None: ...
     def operation_done(self, plan: OpPlan, results: Sequence[CaseResult]) -> None: ...
     def note(self, text: str) -> None: ...
 
@@ -152,12 +153,14 @@ class RunContext:
         run_step: StepFn,
         *,
         settle: SettleFn | None = None,
-        late_intent: bool = False,
+        bulk: bool = False,
     ) -> list[CaseResult]:
         """Run ``steps`` of ``plan`` as the module docstring says; return their results in order.
 
-        ``late_intent``: the step's evidence lives outside the journal (execute's output), so its
-        intent is journaled with its outcome, in one commit, and ``intent()`` does nothing."""
+        ``bulk`` (execute: a step per input record): each step's evidence lives outside the journal
+        (its answer in the output), so its intent is journaled with its outcome in one commit while
+        the worker goes on to its next step, and ``intent()`` does nothing; results are tallied
+        (:mod:`.tally`): passes and skips counted, failures listed."""
         budget = FailureBudget.for_plan(
             on_failure=self.plan.on_failure,
             max_fail_percentage=self.plan.max_fail_percentage,
@@ -166,6 +169,9 @@ class RunContext:
         if self.progress is not None:
             self.progress.operation_started(plan, len(steps))
         results: dict[str, CaseResult] = {}
+        tally = Tally(f"{plan.index + 1}.{plan.op}") if bulk else None
+        keep = tally.add if tally is not None else lambda result: results.__setitem__(result.name, result)
+        started = time.perf_counter()
         queue = iter(steps)  # shared by the workers: each step goes to the first one free, in order
 
         async def worker() -> None:
@@ -177,19 +183,23 @@ class RunContext:
                 if early is None and self.stopped is not None:
                     early = _skipped(step, f"not started: {self.stopped.reason}")
                 if early is not None:
-                    self._record(plan, results, early, budget)
-                elif late_intent:
-                    await self._run_late(plan, step, run_step, results, budget)
+                    self._count(plan, early, budget)
+                    self._keep(plan, keep, early)
+                elif tally is not None:
+                    await self._run_bulk(plan, step, run_step, tally, budget)
                 else:
-                    await self._run_one(plan, step, run_step, results, budget)
+                    await self._run_one(plan, step, run_step, keep, budget)
 
         # a pool of `concurrency` workers rather than a task per step: 10,000 items are not 10,000 tasks
         async with trio.open_nursery() as nursery:
             for _ in range(min(int(self.limiter.total_tokens), len(steps))):
                 nursery.start_soon(worker)
-        if late_intent:
-            await self.journal.barrier()  # every step's entries durable, every result kept
-        ordered = [results[step.id] for step in steps if step.id in results]
+        if tally is not None:
+            await self.journal.barrier()  # every item's entries durable, every result tallied
+        elapsed = (time.perf_counter() - started) * 1000
+        ordered = (
+            tally.cases(elapsed) if tally is not None else [results[s.id] for s in steps if s.id in results]
+        )
         self.results.setdefault(plan.index, []).extend(ordered)
         if self.progress is not None:
             self.progress.operation_done(plan, ordered)
@@ -220,7 +230,7 @@ class RunContext:
         plan: OpPlan,
         step: PlannedStep,
         run_step: StepFn,
-        results: dict[str, CaseResult],
+        keep: Callable[[CaseResult], None],
         budget: FailureBudget,
     ) -> None:
         journaled = False
@@ -231,64 +241,79 @@ class RunContext:
             journaled = True
 
         self.in_flight += 1
+        started = time.perf_counter()
         try:
-            result, outcome = await _attempt(step, run_step, intent)
+            outcome = await run_step(step, intent)
+            result = _passed(step, outcome, started)
+        except McpctlError as exc:
+            outcome, result = None, _failure(step, exc, started)
+        try:
             await self._outcome(step, result, outcome, journaled=journaled)
         finally:
             self.in_flight -= 1
-        self._record(plan, results, result, budget)
-
-    async def _run_late(
-        self,
-        plan: OpPlan,
-        step: PlannedStep,
-        run_step: StepFn,
-        results: dict[str, CaseResult],
-        budget: FailureBudget,
-    ) -> None:
-        """A ``late_intent`` step: counted at once (the failure budget stops the next start), kept once
-        durable; the worker takes its next step while this one's entries are being written."""
-        self.in_flight += 1
-        try:
-            result, outcome = await _attempt(step, run_step, _no_intent)
-        finally:
-            self.in_flight -= 1
         self._count(plan, result, budget)
-        self._settle_late(plan, step, result, outcome, results)
+        self._keep(plan, keep, result)
 
-    def _settle_late(
-        self,
-        plan: OpPlan,
-        step: PlannedStep,
-        result: CaseResult,
-        outcome: Outcome | None,
-        results: dict[str, CaseResult],
+    async def _run_bulk(
+        self, plan: OpPlan, step: PlannedStep, run_step: StepFn, tally: Tally, budget: FailureBudget
     ) -> None:
-        def durable(error: McpctlError | None) -> None:
-            if error is None:
-                self._keep(plan, results, result)
-                return
-            self.stop(f"the journal cannot be written: {error}")
-            lost = CaseResult(
-                name=step.id, status="error", duration_ms=result.duration_ms, message=str(error)
-            )
-            self._keep(plan, results, lost)
-
-        if outcome is not None:
-            self.journal.settled_nowait(
-                step.id,
-                "done",
-                op=step.op,
-                item=step.item,
-                on_durable=durable,
-                evidence=outcome.evidence,
-                **dict(outcome.data),
-            )
-        else:
+        """One item of a bulk operation: counted at once (the failure budget stops the next start),
+        tallied once its entries are durable. The hot path of ``execute``: a pass builds no record."""
+        self.in_flight += 1
+        started = time.perf_counter()
+        try:
+            outcome = await run_step(step, _no_intent)
+        except McpctlError as exc:
+            result = _failure(step, exc, started)
+            self._count(plan, result, budget)
             failure: dict[str, JSONValue] = {"error": result.message, "attempts": result.attempts}
             self.journal.settled_nowait(
-                step.id, "failed", op=step.op, item=step.item, on_durable=durable, **failure
+                step.id,
+                "failed",
+                op=step.op,
+                item=step.item,
+                on_durable=self._kept(plan, tally, result),
+                **failure,
             )
+            return
+        finally:
+            self.in_flight -= 1
+        duration, attempts = (time.perf_counter() - started) * 1000, outcome.attempts
+        budget.record(ok=True)
+
+        def durable(error: McpctlError | None) -> None:
+            if error is None:
+                tally.passed(duration, attempts)
+                if self.progress is not None:
+                    self.progress.step_done(plan, "passed")
+            else:
+                self._lost(plan, tally, step, error)
+
+        self.journal.settled_nowait(
+            step.id,
+            "done",
+            op=step.op,
+            item=step.item,
+            on_durable=durable,
+            evidence=outcome.evidence,
+            **dict(outcome.data),
+        )
+
+    def _kept(self, plan: OpPlan, tally: Tally, result: CaseResult) -> Callable[[McpctlError | None], None]:
+        def durable(error: McpctlError | None) -> None:
+            if error is None:
+                self._keep(plan, tally.add, result)
+            else:
+                self._lost(plan, tally, PlannedStep(id=result.name, op=plan.op, item=""), error)
+
+        return durable
+
+    def _lost(self, plan: OpPlan, tally: Tally, step: PlannedStep, error: McpctlError) -> None:
+        """An item whose entries could not be journaled: the run stops, the item is an error."""
+        self.stop(f"the journal cannot be written: {error}")
+        self._keep(
+            plan, tally.add, CaseResult(name=step.id, status="error", duration_ms=0.0, message=str(error))
+        )
 
     async def _outcome(
         self, step: PlannedStep, result: CaseResult, outcome: Outcome | None, *, journaled: bool
@@ -299,9 +324,7 @@ class RunContext:
             if journaled and outcome.evidence is None:
                 await self.journal.done(step.id, **data)
             elif journaled:
-                raise RuntimeError(
-                    f"{step.id}: evidence needs the intent journaled with the outcome (late_intent)"
-                )
+                raise RuntimeError(f"{step.id}: evidence needs the intent journaled with the outcome (bulk)")
             else:
                 await self.journal.settled(
                     step.id, "done", op=step.op, item=step.item, evidence=outcome.evidence, **data
@@ -312,16 +335,10 @@ class RunContext:
             failure: dict[str, JSONValue] = {"error": result.message, "attempts": result.attempts}
             await self.journal.settled(step.id, "failed", op=step.op, item=step.item, **failure)
 
-    def _record(
-        self, plan: OpPlan, results: dict[str, CaseResult], result: CaseResult, budget: FailureBudget
-    ) -> None:
-        self._count(plan, result, budget)
-        self._keep(plan, results, result)
-
-    def _keep(self, plan: OpPlan, results: dict[str, CaseResult], result: CaseResult) -> None:
-        results[result.name] = result
+    def _keep(self, plan: OpPlan, keep: Callable[[CaseResult], None], result: CaseResult) -> None:
+        keep(result)
         if self.progress is not None:
-            self.progress.step_done(plan, result)
+            self.progress.step_done(plan, result.status)
 
     def _count(self, plan: OpPlan, result: CaseResult, budget: FailureBudget) -> None:
         """Count a step in the failure budget; stop the run once the budget is exceeded."""
@@ -336,30 +353,33 @@ class RunContext:
                 self.stop(f"{plan.op}: {budget.describe()}")
 
 
-async def _attempt(step: PlannedStep, run_step: StepFn, intent: Intent) -> tuple[CaseResult, Outcome | None]:
-    """Run ``step`` once through the operation: its result, and its outcome if it succeeded."""
-    started = time.perf_counter()
-    outcome: Outcome | None = None
-    try:
-        outcome = await run_step(step, intent)
-    except StepFailed as exc:
-        status: Status = "failed"
-        message, details, attempts, output = str(exc), exc.details, exc.attempts, ""
-    except McpctlError as exc:
-        status, message, details, attempts, output = "error", _first_line(exc), _notes(exc), 1, ""
-    else:
-        status, message, details = "passed", outcome.message, outcome.details
-        attempts, output = outcome.attempts, outcome.output
-    result = CaseResult(
+def _passed(step: PlannedStep, outcome: Outcome, started: float) -> CaseResult:
+    return CaseResult(
         name=step.id,
-        status=status,
+        status="passed",
         duration_ms=(time.perf_counter() - started) * 1000,
-        message=message,
-        details=details,
-        attempts=attempts,
-        output=output,
+        message=outcome.message,
+        details=outcome.details,
+        attempts=outcome.attempts,
+        output=outcome.output,
     )
-    return result, outcome
+
+
+def _failure(step: PlannedStep, exc: McpctlError, started: float) -> CaseResult:
+    """A step that raised: ``failed`` for :class:`StepFailed`, ``error`` for anything else."""
+    duration = (time.perf_counter() - started) * 1000
+    if isinstance(exc, StepFailed):
+        return CaseResult(
+            name=step.id,
+            status="failed",
+            duration_ms=duration,
+            message=str(exc),
+            details=exc.details,
+            attempts=exc.attempts,
+        )
+    return CaseResult(
+        name=step.id, status="error", duration_ms=duration, message=_first_line(exc), details=_notes(exc)
+    )
 
 
 async def _no_intent(**data: JSONValue) -> None:

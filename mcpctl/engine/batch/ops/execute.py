@@ -14,6 +14,7 @@ the item (after retries where the policy says so); failed items get no output li
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import replace
 from pathlib import Path
@@ -25,6 +26,7 @@ from mcpctl.engine.batch.run import Intent, RunContext
 from mcpctl.engine.batch.steps import OpPlan, Outcome, PlannedStep, Settle, StepFailed, step_id
 from mcpctl.engine.retry import Attempt, error_kind, with_retries
 from mcpctl.errors import McpctlError, RpcError, UsageError
+from mcpctl.mcp.client import Client
 from mcpctl.mcp.jsonrpc import JSONValue
 from mcpctl.mcp.results import CallResult
 from mcpctl.spec.batch_model import ExecuteOp
@@ -85,13 +87,18 @@ class ExecuteOperation:
         journal round as its ``done`` (evidence first)."""
         output, answered = _open_output(run, Path(self.op.output))
         try:
+            if any(not step.noop for step in plan.steps):
+                # connect once up front: the rate shown is the items', and a server that does not
+                # start fails here once, then again for each item (with its retries) below
+                with contextlib.suppress(McpctlError):
+                    await run.client(self.op.server)
             steps = [_answered(s, self.op.output) if _newly(run, s, answered) else s for s in plan.steps]
             await run.each(
                 plan,
                 steps,
                 _Caller(self.op, run, output).step,
                 settle=lambda step, state: _settle(step, state, answered),
-                late_intent=True,
+                bulk=True,
             )
         finally:
             output.close()
@@ -155,6 +162,8 @@ class _Caller:
         self.run = run
         self.output = output
         self.timeout = run.timeout_of(op.timeout.seconds if op.timeout else None)
+        self.client: Client | None = None
+        """The session of the last call (the run's shared one), kept to spare a lookup per item."""
 
     async def step(self, step: PlannedStep, intent: Intent) -> Outcome:
         attempts = 0
@@ -166,7 +175,14 @@ class _Caller:
         arguments = step.data["arguments"]
         assert isinstance(arguments, dict)
         try:
-            if self.run.policy.attempts == 1:  # the common case, without the retry bookkeeping
+            if self.run.policy.attempts == 1 and self.client is not None:  # the hot path: no retries
+                attempts = 1
+                try:
+                    result = await self.client.call_tool(self.op.tool, arguments, timeout=self.timeout)
+                except McpctlError as exc:
+                    self._forget(exc)
+                    raise
+            elif self.run.policy.attempts == 1:
                 attempts = 1
                 result = await self._call(arguments)
             else:
@@ -188,10 +204,15 @@ class _Caller:
         return Outcome(attempts=attempts, evidence=(self.output, answer_line(step.data["key"], result.raw)))
 
     async def _call(self, arguments: dict[str, JSONValue]) -> CallResult:
-        client = await self.run.client(self.op.server)
+        client = self.client = await self.run.client(self.op.server)
         try:
             return await client.call_tool(self.op.tool, arguments, timeout=self.timeout)
         except McpctlError as exc:
-            if error_kind(exc) == "connection":
-                self.run.forget_client(self.op.server, client)
+            self._forget(exc)
             raise
+
+    def _forget(self, exc: McpctlError) -> None:
+        """After a connection error, the next call opens a new session."""
+        if error_kind(exc) == "connection" and self.client is not None:
+            self.run.forget_client(self.op.server, self.client)
+            self.client = None
