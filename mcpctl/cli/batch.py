@@ -35,7 +35,12 @@ from mcpctl.store import new_run_id, open_store
 
 
 def mcpctl_command() -> tuple[str, ...]:
-    """How a client config should start mcpctl: the installed script, else this Python with ``-m``."""
+    """How a client config should start mcpctl: the script installed beside this Python (a venv's
+    bin/), else the one on PATH, else this Python with ``-m``; always an absolute path, because a
+    client starts servers from its own working directory."""
+    beside = os.path.join(os.path.dirname(sys.executable), "mcpctl")
+    if os.access(beside, os.X_OK):
+        return (os.path.abspath(beside),)
     found = shutil.which("mcpctl")
     return (os.path.abspath(found),) if found else (sys.executable, "-m", "mcpctl")
 

@@ -3,6 +3,7 @@ write the reports, print the outcome. Exit code from the run (DESIGN.md §6)."""
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -14,7 +15,9 @@ from mcpctl.errors import UsageError
 from mcpctl.report import ReportTarget, parse_report, write_reports
 from mcpctl.report.json import render_json
 from mcpctl.report.text import render_summary
+from mcpctl.spec.batch_model import TestOp
 from mcpctl.spec.build import SpecSet, load_specs
+from mcpctl.spec.model import TestSuiteSpec
 from mcpctl.store import new_run_id, open_store, state_dir
 
 SUMMARY_LIMIT = 20
@@ -28,6 +31,8 @@ def run(options: dict[str, object], *, command: str) -> int:
         raise UsageError(f"--output {output!r}: expected text or json")
     targets = [parse_report(str(option)) for option in _strings(options["reports"])]
     directory = state_dir(options["state_dir"] if isinstance(options["state_dir"], str) else None)
+    # mocks this run starts keep their call history in the run's state store, not the cwd's
+    os.environ["MCPCTL_STATE_DIR"] = str(directory.absolute())
     if options.get("resume"):
         from mcpctl.cli import batch
 
@@ -39,8 +44,11 @@ def run(options: dict[str, object], *, command: str) -> int:
         return _nothing_to_run(specs, command=command, paths=_strings(options["paths"]))
     codes: list[int] = []
     results: list[RunResult] = []
-    if specs.suites:
-        result, code = _run_suites(specs, options, directory=directory, output=output, command=command)
+    standalone = _standalone(specs) if command == "apply" else specs.suites
+    if standalone:
+        result, code = _run_suites(
+            specs, standalone, options, directory=directory, output=output, command=command
+        )
         codes.append(code)
         if result is not None:
             results.append(result)
@@ -72,8 +80,22 @@ def worst(codes: Sequence[int]) -> int:
     return max(codes, default=0)
 
 
+def _standalone(specs: SpecSet) -> tuple[TestSuiteSpec, ...]:
+    """The suites ``apply`` runs on their own: those no BatchPlan runs in a ``test`` operation."""
+    tested = {
+        name for plan in specs.plans for op in plan.operations if isinstance(op, TestOp) for name in op.suites
+    }
+    return tuple(suite for suite in specs.suites if suite.metadata.name not in tested)
+
+
 def _run_suites(
-    specs: SpecSet, options: dict[str, object], *, directory: Path, output: str, command: str
+    specs: SpecSet,
+    suites: Sequence[TestSuiteSpec],
+    options: dict[str, object],
+    *,
+    directory: Path,
+    output: str,
+    command: str,
 ) -> tuple[RunResult | None, int]:
     concurrency = options["concurrency"]
     holder: list[RunResult] = []
@@ -83,7 +105,7 @@ def _run_suites(
 
         holder.append(
             await run_suites(
-                specs.suites,
+                suites,
                 servers=specs.servers,
                 run_id=new_run_id(),
                 command=command,

@@ -12,6 +12,7 @@ Field docstrings double as the JSON Schema ``description`` of the same field.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
@@ -66,9 +67,22 @@ class ConfigTarget:
     source: Source
 
     @property
+    def ident(self) -> str:
+        """How journals name the target, whatever the working directory: the client, the absolute
+        file, or both (``claude-desktop:/abs/config.json``)."""
+        if self.file is None:
+            return self.client or ""
+        return f"{self.client}:{self.file}" if self.client else self.file
+
+    @property
     def label(self) -> str:
-        """How plans and reports name the target: the client, or the file."""
-        return self.client if self.client and self.file is None else (self.file or "")
+        """How plans and reports name the target: the client, the file (relative to the working
+        directory when under it), or both (``claude-desktop:sandbox/config.json``)."""
+        if self.file is None:
+            return self.client or ""
+        relative = os.path.relpath(self.file)
+        shown = self.file if relative.startswith("..") else relative
+        return f"{self.client}:{shown}" if self.client else shown
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -245,7 +245,7 @@ def _check_pinned(field: Cursor, tool: str, server: ServerDef | None, locks: Loc
 
 def _targets(cursor: Cursor, ctx: PlanContext, what: str) -> tuple[ConfigTarget, ...]:
     built = [(_target(item, ctx), item) for item in cursor.elements()]
-    check_unique([(target.label, item) for target, item in built], what, noun="target")
+    check_unique([(target.ident, item) for target, item in built], what, noun="target")
     return tuple(target for target, _ in built)
 
 

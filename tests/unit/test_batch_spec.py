@@ -192,11 +192,26 @@ def test_a_full_plan_builds_into_its_records(tmp_path: Path) -> None:
     )
     deploy = plan.operations[2]
     assert isinstance(deploy, DeployOp)
-    assert [target.label for target in deploy.to] == [
+    assert [target.ident for target in deploy.to] == [
         "claude-desktop",
         "cursor",
         str(tmp_path / "cfg" / "custom.json"),
-        str(tmp_path / "sandbox" / ".cursor" / "mcp.json"),
+        f"cursor:{tmp_path / 'sandbox' / '.cursor' / 'mcp.json'}",
+    ]
+
+
+def test_targets_are_shown_relative_to_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plan = load_plan(tmp_path, PLAN)
+    deploy = plan.operations[2]
+    assert isinstance(deploy, DeployOp)
+    monkeypatch.chdir(tmp_path)
+    assert [target.label for target in deploy.to] == [
+        "claude-desktop",
+        "cursor",
+        "cfg/custom.json",
+        "cursor:sandbox/.cursor/mcp.json",
     ]
 
 

@@ -172,8 +172,8 @@ class _ConfigEdits(abc.ABC):
                 )
             items = [
                 _Item(
-                    id=step_id(self.index, self.kind, f"{name}@{target.label}"),
-                    label=f"{name}@{target.label}",
+                    id=step_id(self.index, self.kind, f"{name}@{target.ident}"),
+                    label=f"{name}@{target.ident}",
                     server=servers[name],
                     config=config,
                     file=os.path.realpath(config.path),
