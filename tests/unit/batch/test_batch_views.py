@@ -60,7 +60,8 @@ def test_the_live_bar_shows_done_failed_rate_eta_and_memory() -> None:
         "1 failed",
         "1 items/s",
     )
-    assert task.fields["rss"].startswith("RSS ") and task.fields["rss"].endswith("MiB")
+    assert task.fields["rss"].startswith("RSS ")
+    assert task.fields["rss"].endswith("MiB")
     progress.operation_done(plan, [])
     assert "2.execute: 1 passed, 1 error in" in out.getvalue()
 
@@ -157,4 +158,5 @@ def test_the_plan_lists_steps_diffs_notes_and_totals_and_hides_secrets() -> None
     )
     assert changes(planned(deploy, bulk)) == 31
     data = render_plan_json(planned(deploy), redact=lambda t: t)
-    assert '"summary": "unchanged: b"' in data and '"noop": true' in data
+    assert '"summary": "unchanged: b"' in data
+    assert '"noop": true' in data
