@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from mcpctl.cli.batch_progress import batch_progress
-from mcpctl.cli.handler import EXIT_INTERRUPTED, run_async
+from mcpctl.cli.handler import EXIT_FAILED, EXIT_INTERRUPTED, run_async
 from mcpctl.cli.plan_view import changes, render_plan_json, render_plan_text
 from mcpctl.engine.batch.engine import (
     BatchOutcome,
@@ -199,12 +199,13 @@ def _apply(
     _tell(outcome, run_id, output)
     if outcome.interrupted:
         return outcome, EXIT_INTERRUPTED
+    if outcome.stopped is not None:  # stopped early (failures, memory): work was left undone
+        return outcome, max(outcome.result.exit_code, EXIT_FAILED)
     return outcome, outcome.result.exit_code
 
 
 def _tell(outcome: BatchOutcome, run_id: str, output: str) -> None:
-    if output == "json":
-        return
+    """The rollback and the stop, on stderr (also with --output json: stdout is the document)."""
     for item in outcome.rolled_back:
         print(
             f"rolled back ({item.action}): {item.path}" + (f": {item.error}" if item.error else ""),

@@ -235,7 +235,7 @@ async def _apply(
         command=command,
         started_at=started,
         duration_ms=(time.perf_counter() - start) * 1000,
-        suites=_suites(planned, run),
+        suites=_suites(planned, run, started),
     )
     return BatchOutcome(result=result, stopped=run.stopped, rolled_back=rolled_back)
 
@@ -266,7 +266,7 @@ async def _watch_signals(run: RunContext, cancel: trio.CancelScope) -> None:
             )
 
 
-def _suites(planned: PlannedBatch, run: RunContext) -> tuple[SuiteResult, ...]:
+def _suites(planned: PlannedBatch, run: RunContext, started: float) -> tuple[SuiteResult, ...]:
     name = planned.plan.metadata.name
     suites = []
     for operation, op_plan in planned.operations:
@@ -277,6 +277,7 @@ def _suites(planned: PlannedBatch, run: RunContext) -> tuple[SuiteResult, ...]:
                 server=op_plan.title,
                 spec_path=planned.plan.source.path,
                 spec_hash=planned.plan.spec_hash,
+                started_at=started,
                 cases=tuple(run.results.get(op_plan.index, ())),
             )
         )

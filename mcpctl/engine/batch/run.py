@@ -371,7 +371,7 @@ def _failure(step: PlannedStep, exc: McpctlError, started: float) -> CaseResult:
     if isinstance(exc, StepFailed):
         return CaseResult(
             name=step.id,
-            status="failed",
+            status=exc.status,
             duration_ms=duration,
             message=str(exc),
             details=exc.details,

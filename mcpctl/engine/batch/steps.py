@@ -81,12 +81,21 @@ class Outcome:
 
 class StepFailed(McpctlError):
     """A step did what it could and the outcome is a failure (an expectation, a refused change):
-    reported ``failed``. Any other :class:`~mcpctl.errors.McpctlError` out of a step is reported
-    ``error`` (the step could not be carried out)."""
+    reported ``failed``; or, with ``status="error"``, it could not be carried out after
+    ``attempts`` tries. Any other :class:`~mcpctl.errors.McpctlError` out of a step is reported
+    ``error`` after one attempt."""
 
     exit_code = 1
 
-    def __init__(self, message: str, *, details: tuple[str, ...] = (), attempts: int = 1) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        details: tuple[str, ...] = (),
+        attempts: int = 1,
+        status: Literal["failed", "error"] = "failed",
+    ) -> None:
         super().__init__(message)
         self.details = details
         self.attempts = attempts
+        self.status = status

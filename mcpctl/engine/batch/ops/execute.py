@@ -192,8 +192,16 @@ class _Caller:
                     rng=self.run.rng(step.id),
                     on_attempt=counted,
                 )
-        except RpcError as exc:
-            raise StepFailed(f"{self.op.tool}: {exc}", attempts=attempts) from None
+        except McpctlError as exc:
+            # the item's own record of what went wrong, every attempt included
+            lines = str(exc).splitlines()
+            notes = [line for note in getattr(exc, "__notes__", ()) for line in str(note).splitlines()]
+            raise StepFailed(
+                f"{self.op.tool}: {lines[0] if lines else type(exc).__name__}",
+                details=(*lines[1:], *notes),
+                attempts=attempts,
+                status="failed" if isinstance(exc, RpcError) else "error",
+            ) from None
         if result.is_error:
             text = result.text.strip().splitlines()
             raise StepFailed(
