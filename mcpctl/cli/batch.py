@@ -21,6 +21,7 @@ from mcpctl.engine.batch.engine import (
     plan_batch,
     read_run_record,
     run_dir,
+    work_hash,
     write_run_record,
 )
 from mcpctl.engine.batch.lock import acquire_state_lock
@@ -122,11 +123,11 @@ def resume(ref: str, *, state_dir: Path, output: str) -> tuple[list[RunResult], 
     spec = next((p for p in specs.plans if p.metadata.name == record.plan), None)
     if spec is None:
         raise UsageError(f"run {run_id}: BatchPlan/{record.plan} is no longer in {', '.join(record.paths)}")
-    if spec.spec_hash != record.spec_hash:
+    if work_hash(spec) != record.work_hash:
         raise UsageError(
-            f"run {run_id}: BatchPlan/{record.plan} changed since the run started "
-            f"(sha256 {record.spec_hash[:12]} then, {spec.spec_hash[:12]} now); resume finishes the same plan: "
-            f"restore it, or roll back with `mcpctl rollback {run_id}` and apply the new one"
+            f"run {run_id}: the operations of BatchPlan/{record.plan} changed since the run started; "
+            f"resume finishes the same work (concurrency, timeout, retry, memoryLimit and the failure "
+            f"policy may change): restore them, or roll back with `mcpctl rollback {run_id}` and apply anew"
         )
     with acquire_state_lock(state_dir, "apply --resume"):
         planned = plan_batch(spec, plan_context(specs, spec, record.paths, record.servers_files))

@@ -411,7 +411,7 @@ def test_the_cli_prints_where_max_fail_percentage_stopped_the_run(tmp_path: Path
 
 MEMORY_STOP = re.compile(
     r"memory limit 1\.0 MiB crossed \(resident \d+\.\d MiB\); "
-    r"to raise memoryLimit, apply the plan again \(a resume runs it unchanged\)"
+    r"raise memoryLimit and resume with `mcpctl apply --resume \d{8}T\d{6}-[0-9a-f]{6}`"
 )
 
 
@@ -425,17 +425,22 @@ def test_a_memory_limit_crossed_stops_the_run_cleanly_and_the_advice_works(tmp_p
     assert progress_counts(done.stderr) == {"skipped": 2}
     assert (tmp_path / "answers.jsonl").read_bytes() == b""
     assert "Traceback" not in done.stderr
-    # as the message says: a resume refuses the raised limit, a new apply takes it
-    plan.write_text(plan.read_text().replace("memoryLimit: 1MiB", "memoryLimit: 64GiB"))
+    # as the message says: raise the limit and resume (how a plan runs may change; what it does not)
+    original = plan.read_text()
+    plan.write_text(original.replace("memoryLimit: 1MiB", "memoryLimit: 64GiB"))
     resumed = mcpctl("apply", "--resume", run, "--yes", cwd=tmp_path)
-    assert resumed.returncode == 2
-    assert f"mcpctl: error: run {run}: BatchPlan/policies changed since the run started" in resumed.stderr
-    again = mcpctl("apply", str(plan), "--yes", cwd=tmp_path)
-    assert again.returncode == 0, again.stderr
+    assert resumed.returncode == 0, resumed.stderr
     assert [orjson.loads(line)["key"] for line in (tmp_path / "answers.jsonl").read_bytes().splitlines()] == [
         0,
         1,
     ]
+    plan.write_text(original.replace("tool: work", "tool: other"))
+    refused = mcpctl("apply", "--resume", run, "--yes", cwd=tmp_path)
+    assert refused.returncode == 2
+    assert (
+        f"mcpctl: error: run {run}: the operations of BatchPlan/policies changed since the run started"
+        in (refused.stderr)
+    )
 
 
 def test_a_run_stopped_by_its_memory_limit_does_not_exit_0(tmp_path: Path) -> None:

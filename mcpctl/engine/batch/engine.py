@@ -10,11 +10,13 @@ are journaled); a second SIGINT cancels them (their intents stay in doubt, which
 
 from __future__ import annotations
 
+import dataclasses
 import gc
+import hashlib
 import os
 import signal
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,6 +49,8 @@ class RunRecord:
     paths: tuple[str, ...]
     servers_files: tuple[str, ...] = ()
     spec_hash: str
+    work_hash: str
+    """:func:`work_hash` of the plan: what ``--resume`` insists on finding unchanged."""
     cwd: str
     started_at: float
 
@@ -85,6 +89,25 @@ def plan_batch(plan: BatchPlanSpec, ctx: PlanContext) -> PlannedBatch:
     return PlannedBatch(plan=plan, operations=tuple(operations))
 
 
+def work_hash(plan: BatchPlanSpec) -> str:
+    """sha256 of what the plan does (its operations and vars), not of how it runs: a run stopped by
+    its memory limit or by 429s can be resumed with another ``memoryLimit``, ``concurrency``,
+    ``timeout``, ``retry`` or failure policy, but not with other servers, files or arguments."""
+
+    def plain(value: object) -> object:
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            fields = dataclasses.fields(value)
+            return {f.name: plain(getattr(value, f.name)) for f in fields if f.name != "source"}
+        if isinstance(value, Mapping):
+            return {str(k): plain(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [plain(v) for v in value]
+        return value
+
+    work = {"operations": plain(plan.operations), "vars": plain(plan.vars)}
+    return hashlib.sha256(orjson.dumps(work, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
 def retry_policy(plan: BatchPlanSpec) -> RetryPolicy:
     """The plan's ``retry`` as a :class:`RetryPolicy`."""
     retry = plan.retry
@@ -112,6 +135,7 @@ def write_run_record(directory: Path, record: RunRecord) -> None:
         "paths": list(record.paths),
         "servers_files": list(record.servers_files),
         "spec_hash": record.spec_hash,
+        "work_hash": record.work_hash,
         "cwd": record.cwd,
         "started_at": record.started_at,
     }
@@ -130,6 +154,7 @@ def read_run_record(directory: Path) -> RunRecord:
             paths=tuple(str(p) for p in data["paths"]),
             servers_files=tuple(str(p) for p in data.get("servers_files", ())),
             spec_hash=str(data["spec_hash"]),
+            work_hash=str(data["work_hash"]),
             cwd=str(data["cwd"]),
             started_at=float(data["started_at"]),
         )
@@ -295,6 +320,7 @@ def new_record(
         paths=tuple(os.path.abspath(p) for p in paths),
         servers_files=tuple(os.path.abspath(p) for p in servers_files),
         spec_hash=plan.spec_hash,
+        work_hash=work_hash(plan),
         cwd=os.getcwd(),
         started_at=time.time(),
     )

@@ -58,10 +58,9 @@ class MemoryGuard:
         while True:
             rss = self.measure()
             if rss > self.limit:
-                # not "raise it and resume": a resume refuses a plan that changed since the run began
                 run.stop(
                     f"memory limit {format_bytes(self.limit)} crossed (resident {format_bytes(rss)}); "
-                    "to raise memoryLimit, apply the plan again (a resume runs it unchanged)"
+                    f"raise memoryLimit and resume with `mcpctl apply --resume {run.run_id}`"
                 )
                 return
             if rss <= self.limit * SLOW_AT or run.in_flight == 0 or run.stopped is not None:

@@ -15,7 +15,7 @@ from mcpctl.engine.batch.run import Stop
 
 MIB = 1024 * 1024
 LIMIT = 10 * MIB
-CROSSED = "memory limit 10.0 MiB crossed (resident {}); to raise memoryLimit, apply the plan again (a resume runs it unchanged)"
+CROSSED = "memory limit 10.0 MiB crossed (resident {}); raise memoryLimit and resume with `mcpctl apply --resume {}`"
 
 
 @dataclass
@@ -23,6 +23,7 @@ class FakeRun:
     """What the guard reads and calls of a RunContext."""
 
     in_flight: int = 0
+    run_id: str = "run-1"
     stopped: Stop | None = None
     reasons: list[str] = field(default_factory=list)
 
@@ -146,8 +147,8 @@ async def test_above_the_limit_the_run_stops_at_once_with_a_clear_message(
     guard = MemoryGuard(LIMIT)
     run = FakeRun(in_flight=in_flight)
     assert await admit(guard, run) == 0
-    assert run.stopped == Stop(reason=CROSSED.format("10.5 MiB"), interrupted=False)
-    assert run.reasons == [CROSSED.format("10.5 MiB")]
+    assert run.stopped == Stop(reason=CROSSED.format("10.5 MiB", "run-1"), interrupted=False)
+    assert run.reasons == [CROSSED.format("10.5 MiB", "run-1")]
     assert guard.peak == LIMIT + MIB // 2
 
 
@@ -159,7 +160,7 @@ async def test_crossing_the_limit_while_waiting_stops_the_run(rss: FakeRss, auto
         nursery.start_soon(admit, guard, run)
         await trio.sleep(1)
         rss.value = 2 * LIMIT
-    assert run.reasons == [CROSSED.format("20.0 MiB")]
+    assert run.reasons == [CROSSED.format("20.0 MiB", "run-1")]
     assert guard.peak == 2 * LIMIT
 
 
