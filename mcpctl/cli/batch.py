@@ -27,7 +27,7 @@ from mcpctl.engine.batch.engine import (
 from mcpctl.engine.batch.lock import acquire_state_lock
 from mcpctl.engine.batch.ops import PlanContext
 from mcpctl.engine.batch.snapshots import Snapshots
-from mcpctl.engine.results import RunResult
+from mcpctl.engine.results import RunResult, counted
 from mcpctl.errors import UsageError
 from mcpctl.spec.batch_model import BatchPlanSpec
 from mcpctl.spec.build import SpecSet, load_specs
@@ -154,9 +154,8 @@ def rollback(ref: str, *, state_dir: Path, output: str) -> int:
     else:
         for item in restored:
             print(f"{item.action}: {item.path}" + (f": {item.error}" if item.error else ""))
-        print(
-            f"Rollback of {run_id}: {len(restored)} files, {sum(r.action == 'failed' for r in restored)} failed."
-        )
+        failed = sum(r.action == "failed" for r in restored)
+        print(f"Rollback of {run_id}: {counted(len(restored), 'file')}, {failed} failed.")
     return 1 if any(r.action == "failed" for r in restored) else 0
 
 

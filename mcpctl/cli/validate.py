@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from mcpctl.engine.results import counted
 from mcpctl.errors import InvalidSpecs, UsageError
 from mcpctl.spec.batch_model import BatchPlanSpec
 from mcpctl.spec.build import SpecSet, load_specs
@@ -27,7 +28,7 @@ def run(paths: list[str], *, servers_files: list[str], output: str) -> int:
         return 0
     names = ", ".join(f"{_kind(spec)}/{spec.metadata.name}" for spec in specs.documents)
     files = len({spec.source.path for spec in specs.documents})
-    print(f"ok: {_count(len(specs.documents), 'document')} in {_count(files, 'file')} ({names})")
+    print(f"ok: {counted(len(specs.documents), 'document')} in {counted(files, 'file')} ({names})")
     return 0
 
 
@@ -37,10 +38,6 @@ def _kind(spec: Spec | MockServerSpec | BatchPlanSpec) -> str:
     if isinstance(spec, BatchPlanSpec):
         return "BatchPlan"
     return "Servers" if isinstance(spec, ServersSpec) else "TestSuite"
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def _report(specs: SpecSet | None, invalid: InvalidSpecs | None) -> dict[str, object]:

@@ -11,6 +11,13 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 Status = Literal["passed", "failed", "error", "skipped"]
+
+
+def counted(number: int, noun: str) -> str:
+    """``1 item``, ``2 items``: how results count things in text."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
 """passed; failed (an expectation did not hold); error (the test could not be carried out: timeout,
 broken frames, server gone); skipped."""
 

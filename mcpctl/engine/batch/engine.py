@@ -170,16 +170,26 @@ def find_run(state_dir: Path, ref: str) -> str:
     runs = sorted(p.name for p in root.iterdir() if (p / RUN_FILE).exists()) if root.is_dir() else []
     if not runs:
         raise UsageError(f"no batch runs in {root}")
+    # ids sort by their second, then by a random suffix: two runs of one second go by run.json
+    latest = max(runs, key=lambda run: (_started_at(root / run), run))
     if ref == "last":
-        return runs[-1]
+        return latest
     matches = [run for run in runs if run.startswith(ref)]
     if len(matches) == 1:
         return matches[0]
     if not matches:
-        raise UsageError(f"no batch run {ref!r} in {root} (latest: {runs[-1]})")
+        raise UsageError(f"no batch run {ref!r} in {root} (latest: {latest})")
     raise UsageError(
         f"{ref!r} names {len(matches)} batch runs: {', '.join(matches[:5])}; give more of the id"
     )
+
+
+def _started_at(directory: Path) -> float:
+    """When the run in ``directory`` started (0 if its record cannot be read)."""
+    try:
+        return float(orjson.loads((directory / RUN_FILE).read_bytes())["started_at"])
+    except (OSError, orjson.JSONDecodeError, KeyError, TypeError, ValueError):
+        return 0.0
 
 
 async def apply_batch(
@@ -224,6 +234,7 @@ async def _apply(
     start: float,
 ) -> BatchOutcome:
     plan = planned.plan
+    timings: dict[int, tuple[float, float]] = {}
     with Journal.open(directory) as journal:
         states = journal.steps()
         async with open_journal_writer(journal) as writer, trio.open_nursery() as services:
@@ -247,7 +258,7 @@ async def _apply(
                 cancel = trio.CancelScope()
                 nursery.start_soon(_watch_signals, run, cancel)
                 with cancel:
-                    await _operations(run, planned)
+                    await _operations(run, planned, timings)
                 nursery.cancel_scope.cancel()
             services.cancel_scope.cancel()  # closes the client sessions
     rolled_back: list[Restored] = []
@@ -260,12 +271,15 @@ async def _apply(
         command=command,
         started_at=started,
         duration_ms=(time.perf_counter() - start) * 1000,
-        suites=_suites(planned, run, started),
+        suites=_suites(planned, run, started, timings),
     )
     return BatchOutcome(result=result, stopped=run.stopped, rolled_back=rolled_back)
 
 
-async def _operations(run: RunContext, planned: PlannedBatch) -> None:
+async def _operations(
+    run: RunContext, planned: PlannedBatch, timings: dict[int, tuple[float, float]]
+) -> None:
+    """Apply each operation in turn; ``timings`` gets when each started and how long it took (ms)."""
     for operation, op_plan in planned.operations:
         if run.stopped is not None:
             reason = f"not started: {run.stopped.reason}"
@@ -274,7 +288,11 @@ async def _operations(run: RunContext, planned: PlannedBatch) -> None:
                 for step in op_plan.steps
             ]
             continue
-        await operation.apply(run, op_plan)
+        started, start = time.time(), time.perf_counter()
+        try:
+            await operation.apply(run, op_plan)
+        finally:
+            timings[op_plan.index] = (started, (time.perf_counter() - start) * 1000)
 
 
 async def _watch_signals(run: RunContext, cancel: trio.CancelScope) -> None:
@@ -291,10 +309,13 @@ async def _watch_signals(run: RunContext, cancel: trio.CancelScope) -> None:
             )
 
 
-def _suites(planned: PlannedBatch, run: RunContext, started: float) -> tuple[SuiteResult, ...]:
+def _suites(
+    planned: PlannedBatch, run: RunContext, started: float, timings: dict[int, tuple[float, float]]
+) -> tuple[SuiteResult, ...]:
     name = planned.plan.metadata.name
     suites = []
     for operation, op_plan in planned.operations:
+        at, took = timings.get(op_plan.index, (started, 0.0))  # not started: at the run's start
         suites.append(
             SuiteResult(
                 kind="BatchPlan",
@@ -302,7 +323,8 @@ def _suites(planned: PlannedBatch, run: RunContext, started: float) -> tuple[Sui
                 server=op_plan.title,
                 spec_path=planned.plan.source.path,
                 spec_hash=planned.plan.spec_hash,
-                started_at=started,
+                started_at=at,
+                duration_ms=took,
                 cases=tuple(run.results.get(op_plan.index, ())),
             )
         )

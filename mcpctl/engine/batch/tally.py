@@ -9,7 +9,7 @@ each failed or erred item its own case (the first :data:`MAX_LISTED`; the rest a
 
 from __future__ import annotations
 
-from mcpctl.engine.results import CaseResult, LatencySummary
+from mcpctl.engine.results import CaseResult, LatencySummary, counted
 from mcpctl.engine.tests import latency_summary
 
 MAX_LISTED = 1000
@@ -25,6 +25,8 @@ class Tally:
         self.durations: list[float] = []
         self.retried = 0
         self.skipped: dict[str, int] = {}
+        self.settled: dict[str, int] = {}
+        """Passes that did not run now (done before a resume, recovered on it), by message."""
         self.failures: list[CaseResult] = []
         self.unlisted: dict[str, int] = {}
 
@@ -36,7 +38,9 @@ class Tally:
 
     def add(self, result: CaseResult) -> None:
         """Any item's result: passes and skips are counted, failures kept (up to :data:`MAX_LISTED`)."""
-        if result.status == "passed":
+        if result.status == "passed" and result.message:  # settled, not run: no latency to count
+            self.settled[result.message] = self.settled.get(result.message, 0) + 1
+        elif result.status == "passed":
             self.passed(result.duration_ms, result.attempts)
         elif result.status == "skipped":
             self.skipped[result.message] = self.skipped.get(result.message, 0) + 1
@@ -52,32 +56,44 @@ class Tally:
         if self.durations:
             latency: LatencySummary = latency_summary(self.durations)
             retried = f" ({self.retried} after retries)" if self.retried else ""
+            items = counted(len(self.durations), "item")
             cases.append(
                 CaseResult(
-                    name=f"{self.prefix}: {len(self.durations)} items",
+                    name=f"{self.prefix}: {items}",
                     status="passed",
                     duration_ms=elapsed_ms,
-                    message=f"{len(self.durations)} items passed{retried}",
+                    message=f"{items} passed{retried}",
                     latency=latency,
                 )
             )
-        for reason, count in self.skipped.items():
+        for message, count in self.settled.items():
+            items = counted(count, "item")
             cases.append(
                 CaseResult(
-                    name=f"{self.prefix}: {count} items skipped",
+                    name=f"{self.prefix}: {items} {message.split(':')[0]}",
+                    status="passed",
+                    duration_ms=0.0,
+                    message=f"{items}: {message}",
+                )
+            )
+        for reason, count in self.skipped.items():
+            items = counted(count, "item")
+            cases.append(
+                CaseResult(
+                    name=f"{self.prefix}: {items} skipped",
                     status="skipped",
                     duration_ms=0.0,
-                    message=f"{count} items: {reason}",
+                    message=f"{items}: {reason}",
                 )
             )
         cases.extend(self.failures)
         for status, count in self.unlisted.items():
             cases.append(
                 CaseResult(
-                    name=f"{self.prefix}: {count} more items {status}",
+                    name=f"{self.prefix}: {count} more {'item' if count == 1 else 'items'} {status}",
                     status="failed" if status == "failed" else "error",
                     duration_ms=0.0,
-                    message=f"{count} more items {status} (not listed one by one; see the journal)",
+                    message=f"{counted(count, 'more item')} {status} (not listed one by one; see the journal)",
                 )
             )
         return cases

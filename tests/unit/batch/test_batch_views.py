@@ -160,3 +160,19 @@ def test_the_plan_lists_steps_diffs_notes_and_totals_and_hides_secrets() -> None
     data = render_plan_json(planned(deploy), redact=lambda t: t)
     assert '"summary": "unchanged: b"' in data
     assert '"noop": true' in data
+
+
+def test_items_settled_by_a_resume_are_counted_apart_from_the_latency() -> None:
+    tally = Tally("2.execute")
+    tally.passed(4.0, attempts=1)
+    tally.add(case("2.execute/1", "passed", "done before this resume", ms=0.0))
+    tally.add(case("2.execute/2", "passed", "done before this resume", ms=0.0))
+    ran, settled = tally.cases(elapsed_ms=5.0)
+    assert ran.latency is not None
+    assert (ran.message, ran.latency.count, ran.latency.min) == ("1 item passed", 1, 4.0)
+    assert (settled.name, settled.status, settled.message, settled.latency) == (
+        "2.execute: 2 items done before this resume",
+        "passed",
+        "2 items: done before this resume",
+        None,
+    )
