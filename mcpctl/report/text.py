@@ -34,14 +34,12 @@ def render_summary(
     """
     paint = _painter(color)
     entries = [(suite, case) for suite in run.suites for case in _cases(suite)]
-    shown = entries
-    if len(entries) > COLLAPSE_OVER:
+    shown, hidden = entries, 0
+    if len(entries) > COLLAPSE_OVER:  # a long run: the passes fold into a count, the rest are listed
         shown = [(suite, case) for suite, case in entries if case.status != "passed" or case.flaky]
-    unlisted = len(entries) - len(shown)
-    if limit is not None and len(shown) > limit:
-        hidden, shown = len(shown) - limit, shown[:limit]
-    else:
-        hidden = 0
+        if limit is not None and len(shown) > limit:
+            hidden, shown = len(shown) - limit, shown[:limit]
+    unlisted = len(entries) - len(shown) - hidden
     rows = [_row(suite, case, paint, redact) for suite, case in shown]
     table = tabulate(rows, headers=_HEADERS, tablefmt="plain", disable_numparse=True)
     parts = [line.rstrip() for line in table.splitlines()]

@@ -80,3 +80,22 @@ def test_a_long_message_is_cut_in_the_table_and_whole_below() -> None:
     text = render_summary(replace(run, suites=(replace(basic, cases=(long,)),)), color=False, redact=str)
     assert "x" * 59 + "…" in text.splitlines()[1]
     assert "    " + "x" * 100 in text.splitlines()
+
+
+def test_a_limit_caps_the_listed_problems_of_a_long_run_only() -> None:
+    run = sample_run()
+    basic = run.suites[0]
+    failing = tuple(
+        CaseResult(name=f"bad {n}", status="failed", duration_ms=1.0, message=f"boom {n}") for n in range(30)
+    )
+    long_run = replace(run, suites=(replace(basic, cases=failing + basic.cases),))
+    text = render_summary(long_run, color=False, redact=str, limit=3)
+    rows = [line for line in text.splitlines() if line.startswith("TestSuite/basic")]
+    assert [row.split()[1:3] for row in rows] == [["bad", "0"], ["bad", "1"], ["bad", "2"]]
+    assert f"… 30 more not passed: mcpctl show {run.run_id}" in text
+    assert f"… 28 more failures: mcpctl show {run.run_id}" in text
+    assert "… 1 more passed" in text
+    # a short run is listed whole, whatever the limit
+    short = render_summary(run, color=False, redact=str, limit=1)
+    assert "more not passed" not in short
+    assert short == render_summary(run, color=False, redact=str)
