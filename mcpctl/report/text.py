@@ -48,7 +48,7 @@ def render_summary(
     if hidden:
         parts.append(f"… {hidden} more not passed: mcpctl show {run.run_id}")
     failures = [_failure(suite, case, paint, redact) for suite, case in entries if case.status in _BAD]
-    if limit is not None and len(failures) > limit:
+    if limit is not None and len(entries) > COLLAPSE_OVER and len(failures) > limit:
         failures = [*failures[:limit], f"… {len(failures) - limit} more failures: mcpctl show {run.run_id}"]
     if failures:
         parts.append("\n" + "\n\n".join(failures))
