@@ -21,6 +21,9 @@ import trio
 
 from mcpctl.errors import McpctlError
 
+COMMIT_DELAY = 0.01
+"""How long a round no task waits for may fill before it is written (seconds)."""
+
 Durable = Callable[[McpctlError | None], None]
 """Told when a line queued with :meth:`GroupCommit.append_nowait` is durable (``None``) or lost."""
 
@@ -41,7 +44,9 @@ class GroupCommit:
         self._wakeup = trio.Event()
         self._failure: McpctlError | None = None
         self._flushing: _Batch | None = None
+        self._hurry = trio.Event()
         self.closing = False
+        self.delay = COMMIT_DELAY
 
     @property
     def usable(self) -> bool:
@@ -58,6 +63,8 @@ class GroupCommit:
     async def append(self, line: bytes, *, evidence: tuple[Sink, bytes] | None = None) -> None:
         """Queue ``line`` (after ``evidence``, if given); return once it is written and fsynced."""
         batch = self._queue(line, evidence)
+        batch.waited = True
+        self._hurry.set()
         await batch.durable.wait()
         if batch.failure is not None:
             raise _copy(batch.failure)
@@ -74,7 +81,9 @@ class GroupCommit:
         """Return once every line queued so far is durable (or its round failed)."""
         for batch in (self._flushing, self._batch):
             if batch is not None and batch.lines:
+                batch.waited = True
                 self._wakeup.set()
+                self._hurry.set()
                 await batch.durable.wait()
 
     def _queue(self, line: bytes, evidence: tuple[Sink, bytes] | None) -> _Batch:
@@ -90,7 +99,13 @@ class GroupCommit:
         task_status.started()
         while not (self.closing and not self._batch.lines):
             await self._wakeup.wait()
+            if not self._batch.waited and not self.closing:
+                # nobody waits for this round (only nowait appends): let it fill for a moment, so
+                # that a fast bulk run pays one write and fsync per many items, not per few
+                with trio.move_on_after(self.delay):
+                    await self._hurry.wait()
             self._wakeup = trio.Event()
+            self._hurry = trio.Event()
             batch, self._batch = self._batch, _Batch()
             if batch.lines:
                 self._flushing = batch
@@ -137,9 +152,11 @@ async def open_group_commit(write: Callable[[list[bytes]], None]) -> AsyncIterat
 
 
 class _Batch:
-    __slots__ = ("callbacks", "durable", "evidence", "failure", "lines")
+    __slots__ = ("callbacks", "durable", "evidence", "failure", "lines", "waited")
 
     def __init__(self) -> None:
+        self.waited = False
+        """Someone awaits this round (:meth:`GroupCommit.append`, :meth:`~GroupCommit.barrier`)."""
         self.lines: list[bytes] = []
         self.callbacks: list[Durable] = []
         self.evidence: dict[Sink, list[bytes]] = {}
