@@ -296,7 +296,7 @@ class RunContext:
             item=step.item,
             on_durable=durable,
             evidence=outcome.evidence,
-            **dict(outcome.data),
+            **outcome.data,
         )
 
     def _kept(self, plan: OpPlan, tally: Tally, result: CaseResult) -> Callable[[McpctlError | None], None]:

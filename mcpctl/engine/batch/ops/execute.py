@@ -162,6 +162,7 @@ class _Caller:
         self.run = run
         self.output = output
         self.timeout = run.timeout_of(op.timeout.seconds if op.timeout else None)
+        self.once = run.policy.attempts == 1
         self.client: Client | None = None
         """The session of the last call (the run's shared one), kept to spare a lookup per item."""
 
@@ -175,14 +176,14 @@ class _Caller:
         arguments = step.data["arguments"]
         assert isinstance(arguments, dict)
         try:
-            if self.run.policy.attempts == 1 and self.client is not None:  # the hot path: no retries
+            if self.once and self.client is not None:  # the hot path: no retries
                 attempts = 1
                 try:
                     result = await self.client.call_tool(self.op.tool, arguments, timeout=self.timeout)
                 except McpctlError as exc:
                     self._forget(exc)
                     raise
-            elif self.run.policy.attempts == 1:
+            elif self.once:
                 attempts = 1
                 result = await self._call(arguments)
             else:
