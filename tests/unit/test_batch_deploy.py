@@ -21,6 +21,7 @@ from mcpctl.engine.batch.jsonc_edit import AddEntry
 from mcpctl.engine.batch.memory import MemoryGuard
 from mcpctl.engine.batch.ops import PlanContext
 from mcpctl.engine.batch.ops import deploy as deploy_module
+from mcpctl.engine.batch.ops import validate as validate_module
 from mcpctl.engine.batch.ops.deploy import DeployOperation, UpdateOperation, resolve_target
 from mcpctl.engine.batch.run import RunContext
 from mcpctl.engine.batch.snapshots import Snapshots
@@ -610,3 +611,33 @@ async def test_halt_stops_at_a_failed_validation(world: World, checks: list[str]
         == "not started: 1.deploy/validate:b failed; onFailure halt stops at the first failure"
     )
     assert not (world.project / ".mcp.json").exists()
+
+
+async def test_a_resume_validates_again_what_failed_and_deploys_it_once_it_passes(
+    world: World, checks: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    op = DeployOperation(
+        deploy("a", "b", to=[target("claude-code")], validate=True), index=0, ctx=world.ctx()
+    )
+    path = world.project / ".mcp.json"
+    first = await world.apply(op)
+    assert [(r.name, r.status) for r in first][2:] == [
+        ("1.deploy/a@claude-code", "passed"),
+        ("1.deploy/b@claude-code", "skipped"),
+    ]
+
+    async def fixed(run: RunContext, name: str, *, timeout: float) -> list[str]:
+        checks.append(f"{name} again")
+        return []
+
+    monkeypatch.setattr(validate_module, "check_server", fixed)
+    resumed = await world.apply(op)  # same run directory: the journal of the first apply is read
+    assert [(r.name, r.status, r.message) for r in resumed] == [
+        ("1.deploy/validate:a", "passed", "done before this resume"),
+        ("1.deploy/validate:b", "passed", "b passed validation"),
+        ("1.deploy/a@claude-code", "passed", "done before this resume"),
+        ("1.deploy/b@claude-code", "passed", f"added b to {path}"),
+    ]
+    assert checks[-1:] == ["b again"]  # a, done before, is not validated again
+    assert '"a"' in path.read_text()
+    assert '"b"' in path.read_text()

@@ -2,15 +2,18 @@
 
 :meth:`RunContext.each` is the one loop every operation's ``apply`` goes through. For each step:
 
-1. Settled in the journal (``done``/``skipped``; resuming): reported as it ended, not run.
+1. ``done`` in the journal (resuming): reported passed, not run. (``failed`` and ``skipped`` steps
+   are decided again: the plan was made anew from the files as they are now.)
 2. ``in_doubt`` (an intent without an outcome: the last process died mid-step): the operation's
    ``settle`` says whether its effect is there (journal ``done``), not there (run it), or unknowable
    (journal ``failed``). See :mod:`mcpctl.engine.batch` for each operation's evidence.
 3. ``noop`` steps are journaled ``skipped`` and reported skipped.
-4. Otherwise, once a slot of ``concurrency`` is free and nothing has stopped the run, the step runs:
+4. Otherwise, once one of the ``concurrency`` workers is free and nothing has stopped the run, the
+   step runs:
    it journals its intent itself (through the ``intent`` callback, once it has written whatever
    resuming needs, such as a snapshot) and returns an :class:`Outcome`; the engine journals ``done``,
    or ``failed`` when it raises. A step that raises before calling ``intent`` gets one journaled for it.
+   Bulk steps (``execute``) differ: see :meth:`RunContext.each`.
 
 What stops a run from starting more steps (:meth:`RunContext.stop`): the failure budget
 (:class:`~mcpctl.engine.failures.FailureBudget`), the memory limit, Ctrl-C. Steps already running
@@ -210,8 +213,6 @@ class RunContext:
         state = self.states.get(step.id)
         if state is not None and state.status == "done":
             return _case(step, "passed", "done before this resume", attempts=state.attempts)
-        if state is not None and state.status == "skipped":
-            return _skipped(step, _reason(state) or "skipped before this resume")
         if state is not None and state.status == "in_doubt":
             verdict, why = settle(step, state) if settle is not None else ("run", "")
             if verdict == "done":
@@ -396,12 +397,6 @@ def _case(
 
 def _skipped(step: PlannedStep, why: str) -> CaseResult:
     return _case(step, "skipped", why)
-
-
-def _reason(state: StepState) -> str:
-    data = state.last.data if state.last is not None else None
-    reason = (data or {}).get("reason")
-    return reason if isinstance(reason, str) else ""
 
 
 def _first_line(exc: BaseException) -> str:
