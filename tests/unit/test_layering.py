@@ -30,12 +30,24 @@ def test_the_client_does_not_import_upward(path: Path) -> None:
     assert not bad, f"{path.name} imports {bad}"
 
 
+@pytest.mark.parametrize("path", modules("observe"), ids=lambda p: str(p.relative_to(PKG)))
+def test_metrics_do_not_import_the_engine_or_the_cli(path: Path) -> None:
+    # the load engine records into observe: observe importing it back would be a cycle
+    bad = {
+        m
+        for m in imports(path)
+        if m.startswith(("mcpctl.cli", "mcpctl.engine", "typer")) and m != "mcpctl.engine.results"
+    }
+    assert not bad, f"{path.name} imports {bad}"
+
+
 @pytest.mark.parametrize(
     ("library", "allowed"),
     [
         ("httpx", {"mcp/transports/http_httpx.py", "mcp/auth"}),
         ("httptools", {"mcp/transports/http_lean.py", "mock/http_wire.py"}),
         ("typer", {"cli/app.py"}),
+        ("hdrh", {"observe/histogram.py"}),
     ],
 )
 def test_foreign_libraries_enter_in_one_place(library: str, allowed: set[str]) -> None:
