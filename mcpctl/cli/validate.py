@@ -8,6 +8,7 @@ from mcpctl.engine.results import counted
 from mcpctl.errors import InvalidSpecs, UsageError
 from mcpctl.spec.batch_model import BatchPlanSpec
 from mcpctl.spec.build import SpecSet, load_specs
+from mcpctl.spec.load_model import LoadTestSpec
 from mcpctl.spec.mock_model import MockServerSpec
 from mcpctl.spec.model import ServersSpec, Spec
 
@@ -32,11 +33,13 @@ def run(paths: list[str], *, servers_files: list[str], output: str) -> int:
     return 0
 
 
-def _kind(spec: Spec | MockServerSpec | BatchPlanSpec) -> str:
+def _kind(spec: Spec | MockServerSpec | BatchPlanSpec | LoadTestSpec) -> str:
     if isinstance(spec, MockServerSpec):
         return "MockServer"
     if isinstance(spec, BatchPlanSpec):
         return "BatchPlan"
+    if isinstance(spec, LoadTestSpec):
+        return "LoadTest"
     return "Servers" if isinstance(spec, ServersSpec) else "TestSuite"
 
 

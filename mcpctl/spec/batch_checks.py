@@ -8,11 +8,10 @@ Servers and suites must be defined by the documents loaded with the plan, and li
 from __future__ import annotations
 
 import os
-from collections.abc import Collection, Iterator
+from collections.abc import Collection
 from typing import Literal
 
-from mcpctl.spec.semantics import Scope, check_templates, check_unique
-from mcpctl.spec.templating import TemplateError, compile_template, has_template, references
+from mcpctl.spec.semantics import Scope, check_templates, check_unique, stray_reference, template_strings
 from mcpctl.spec.validate import Cursor
 
 EXTENSIONS: dict[str, Literal["jsonl", "csv"]] = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}
@@ -69,40 +68,10 @@ def check_record_templates(cursor: Cursor | None, variables: Collection[str]) ->
     and the plan's ``vars`` (and call the template functions)."""
     readable = (*RECORD_NAMES, "vars") if variables else RECORD_NAMES
     scope = Scope(vars=variables, steps={})
-    for field in _template_strings(cursor):
-        stray = _stray_reference(str(field.plain()), readable)
+    for field in template_strings(cursor):
+        stray = stray_reference(str(field.plain()), readable)
         if stray is None:
             check_templates(field, scope)
         else:
             what = "record, key and vars" if variables else "record and key; the plan has no vars"
             field.error(f"{stray} is not defined (execute templates read {what})")
-
-
-def _template_strings(cursor: Cursor | None) -> Iterator[Cursor]:
-    if cursor is None:
-        return
-    value = cursor.node.value
-    if isinstance(value, str):
-        if has_template(value):
-            yield cursor
-        return
-    for child in cursor.elements() if isinstance(value, list) else [c for _, c in cursor.items()]:
-        yield from _template_strings(child)
-
-
-def _stray_reference(text: str, readable: Collection[str]) -> str | None:
-    """The first name ``text`` reads that a record's context does not hold, dotted (``steps.a.id``).
-
-    Only ``{{ ... }}``-only templates are checked: a ``{% for %}`` or ``{% set %}`` binds names of
-    its own. A template that does not compile is left to :func:`check_templates` to report."""
-    if "{%" in text:
-        return None
-    try:
-        functions = compile_template(text).template.environment.globals
-        chains = references(text)
-    except TemplateError:
-        return None
-    for chain in sorted(chains):
-        if chain[0] not in readable and chain[0] not in functions:
-            return ".".join(chain)
-    return None

@@ -4,8 +4,8 @@
 kind's schema (:mod:`mcpctl.spec.validate`), builds the valid ones into :mod:`mcpctl.spec.model`
 records, and checks what spans documents: names unique per kind, server names defined once and
 known where used, calls to pinned servers naming pinned tools. Nothing is run and no server is
-contacted. This is the only module (with :mod:`mcpctl.spec.build_suite`, :mod:`mcpctl.spec.build_mock`
-and :mod:`mcpctl.spec.build_batch`) that reads spec dicts.
+contacted. This is the only module (with :mod:`mcpctl.spec.build_suite`, :mod:`mcpctl.spec.build_mock`,
+:mod:`mcpctl.spec.build_batch` and :mod:`mcpctl.spec.build_load`) that reads spec dicts.
 """
 
 from __future__ import annotations
@@ -19,10 +19,12 @@ from dataclasses import dataclass, field
 from mcpctl.errors import InvalidSpecs, SpecError
 from mcpctl.spec.batch_model import BatchPlanSpec
 from mcpctl.spec.build_batch import PlanContext, build_batch
+from mcpctl.spec.build_load import LoadContext, build_load
 from mcpctl.spec.build_mock import build_mock
 from mcpctl.spec.build_suite import DEFAULT_TIMEOUT, SuiteContext, build_tests, duration, resolve
 from mcpctl.spec.env import Secrets
 from mcpctl.spec.imports import ImportProblem, import_servers
+from mcpctl.spec.load_model import LoadTestSpec
 from mcpctl.spec.loader import Document, load_documents, spec_files
 from mcpctl.spec.mock_checks import mock_spec
 from mcpctl.spec.mock_model import MockServerSpec
@@ -42,12 +44,15 @@ from mcpctl.spec.model import (
 from mcpctl.spec.semantics import Locks, PinnedTools, Scope, check_templates, pinned_tools
 from mcpctl.spec.validate import Cursor, Problems, check_document, subject_of
 
+Built = Spec | MockServerSpec | BatchPlanSpec | LoadTestSpec
+"""A built document of any kind."""
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SpecSet:
     """Everything a set of spec files defines, valid and built."""
 
-    documents: tuple[Spec | MockServerSpec | BatchPlanSpec, ...]
+    documents: tuple[Built, ...]
     """The documents of the spec paths in load order (those of ``--servers`` files excluded)."""
     servers: Mapping[str, ServerDef]
     """Every server of every Servers document (``--servers`` files included), imports resolved."""
@@ -56,6 +61,8 @@ class SpecSet:
     """The MockServer documents of the spec paths, in load order."""
     plans: tuple[BatchPlanSpec, ...] = ()
     """The BatchPlan documents of the spec paths, in load order."""
+    loads: tuple[LoadTestSpec, ...] = ()
+    """The LoadTest documents of the spec paths, in load order."""
     secrets: Secrets
     """Every value substituted for ``${env:...}``: redact them from all output."""
 
@@ -70,7 +77,7 @@ class _Loaded:
     kind: str | None
     extra: bool
     """From a ``--servers`` file."""
-    spec: Spec | MockServerSpec | BatchPlanSpec | None = None
+    spec: Built | None = None
     origins: dict[str, Cursor] = field(default_factory=dict)
     """Servers documents: where each server came from (its key, or the import naming it)."""
 
@@ -123,8 +130,15 @@ def load_specs(
     plans = tuple(spec for spec in specs if isinstance(spec, BatchPlanSpec))
     suites = tuple(spec for spec in specs if isinstance(spec, TestSuiteSpec))
     mocks = tuple(spec for spec in specs if isinstance(spec, MockServerSpec))
+    loads = tuple(spec for spec in specs if isinstance(spec, LoadTestSpec))
     return SpecSet(
-        documents=specs, servers=servers, suites=suites, mocks=mocks, plans=plans, secrets=ctx.secrets
+        documents=specs,
+        servers=servers,
+        suites=suites,
+        mocks=mocks,
+        plans=plans,
+        loads=loads,
+        secrets=ctx.secrets,
     )
 
 
@@ -143,6 +157,8 @@ def _build_others(loaded: list[_Loaded], servers: Mapping[str, ServerDef], ctx: 
         elif item.kind == "BatchPlan":
             plan_ctx = PlanContext(base_dir=_base_dir(item), servers=servers, suites=suites, locks=ctx.locks)
             item.spec = build_batch(doc, metadata=_metadata(doc), spec_hash=_spec_hash(item), ctx=plan_ctx)
+        elif item.kind == "LoadTest":
+            item.spec = _load_test(item, servers, ctx)
 
 
 def _check(index: int, document: Document, extra: bool) -> _Loaded:
@@ -345,6 +361,20 @@ def _pinned(server: str | ServerDef, servers: Mapping[str, ServerDef], locks: Lo
         return None
     lock = locks.peek(found.pin)
     return None if lock is None else pinned_tools(found.name, found.pin, lock)
+
+
+# -- LoadTest -----------------------------------------------------------------------------------
+
+
+def _load_test(item: _Loaded, servers: Mapping[str, ServerDef], ctx: _Context) -> LoadTestSpec:
+    doc = _root(item)
+    metadata = _metadata(doc)
+    server_field = doc.get("server")
+    assert server_field is not None  # the schema requires it
+    server = _suite_server(server_field, metadata.name, servers, item, ctx)
+    pinned = _pinned(server, servers, ctx.locks)
+    load_ctx = LoadContext(base_dir=_base_dir(item), server=server, pinned=pinned)
+    return build_load(doc, metadata=metadata, spec_hash=_spec_hash(item), ctx=load_ctx)
 
 
 def _check_names(loaded: list[_Loaded]) -> None:

@@ -16,7 +16,7 @@ import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import TypeVar, get_args
+from typing import get_args
 
 from mcpctl.spec.batch_checks import (
     check_known,
@@ -41,11 +41,17 @@ from mcpctl.spec.batch_model import (
 )
 from mcpctl.spec.build_suite import duration, parsed, resolve
 from mcpctl.spec.model import Metadata, ServerDef
-from mcpctl.spec.semantics import Locks, Scope, check_exclusive, check_templates, check_unique, pinned_tools
+from mcpctl.spec.semantics import (
+    Locks,
+    Scope,
+    check_exclusive,
+    check_templates,
+    check_unique,
+    one_of,
+    pinned_tools,
+)
 from mcpctl.spec.units import Duration, Percent, parse_percent
 from mcpctl.spec.validate import Cursor
-
-T = TypeVar("T", bound=str)
 
 OPERATIONS = ("validate", "test", "deploy", "update", "execute")
 """The keys of an operation item, exactly one of which it has."""
@@ -76,7 +82,7 @@ def build_batch(doc: Cursor, *, metadata: Metadata, spec_hash: str, ctx: PlanCon
     vars_field = doc.get("vars")
     variables = {key: value.plain() for key, value in vars_field.items()} if vars_field is not None else {}
     check_templates(vars_field, Scope(vars=frozenset(variables), steps={}))
-    operations = _required(doc, "operations").elements()
+    operations = doc.required("operations").elements()
     built = [_operation(item, ctx, frozenset(variables)) for item in operations]
     return BatchPlanSpec(
         metadata=metadata,
@@ -85,23 +91,12 @@ def build_batch(doc: Cursor, *, metadata: Metadata, spec_hash: str, ctx: PlanCon
         timeout=duration(doc.get("timeout")) or DEFAULT_TIMEOUT,
         retry=_retry(doc.get("retry")),
         max_fail_percentage=_percent(doc.get("maxFailPercentage")),
-        on_failure=_one_of(doc.text("onFailure"), ("continue", "halt", "rollback"), "halt"),
+        on_failure=one_of(doc.text("onFailure"), ("continue", "halt", "rollback"), "halt"),
         memory_limit=_memory(doc.get("memoryLimit")),
         vars=variables,
         source=doc.source(),
         spec_hash=spec_hash,
     )
-
-
-def _required(cursor: Cursor, name: str) -> Cursor:
-    found = cursor.get(name)
-    assert found is not None, name  # the schema requires it
-    return found
-
-
-def _one_of(value: str | None, allowed: tuple[T, ...], default: T) -> T:
-    """``value`` as the literal it is (the schema allowed only these), else ``default``."""
-    return next((name for name in allowed if name == value), default)
 
 
 def _retry(cursor: Cursor | None) -> Retry:
@@ -119,7 +114,7 @@ def _retry(cursor: Cursor | None) -> Retry:
         backoff=backoff,
         max_backoff=ceiling,
         jitter="none" if cursor.text("jitter") == "none" else "full",
-        errors=tuple(_one_of(str(i.plain()), kinds, "timeout") for i in errors.elements())
+        errors=tuple(one_of(str(i.plain()), kinds, "timeout") for i in errors.elements())
         if errors is not None
         else _DEFAULTS.errors,
         statuses=tuple(_ints(statuses)) if statuses is not None else _DEFAULTS.statuses,
@@ -174,12 +169,12 @@ def _operation(item: Cursor, ctx: PlanContext, variables: frozenset[str]) -> Ope
     if name == "validate":
         return ValidateOp(servers=_servers(body, ctx), timeout=timeout, source=item.source())
     if name == "test":
-        names = check_names(_required(body, "suites"), noun="suite", known=ctx.suites, none=_NO_SUITES)
+        names = check_names(body.required("suites"), noun="suite", known=ctx.suites, none=_NO_SUITES)
         return TestOp(suites=tuple(names), timeout=timeout, source=item.source())
     if name == "deploy":
         return DeployOp(
             servers=_servers(body, ctx),
-            to=_targets(_required(body, "to"), ctx, "deploy"),
+            to=_targets(body.required("to"), ctx, "deploy"),
             force=body.flag("force") or False,
             validate_first=body.flag("validateFirst") or False,
             timeout=timeout,
@@ -191,7 +186,7 @@ def _operation(item: Cursor, ctx: PlanContext, variables: frozenset[str]) -> Ope
 
 
 def _servers(body: Cursor, ctx: PlanContext) -> tuple[str, ...]:
-    return tuple(check_names(_required(body, "servers"), noun="server", known=ctx.servers, none=_NO_SERVERS))
+    return tuple(check_names(body.required("servers"), noun="server", known=ctx.servers, none=_NO_SERVERS))
 
 
 def _update(body: Cursor, ctx: PlanContext, timeout: Duration | None, item: Cursor) -> UpdateOp:
@@ -200,7 +195,7 @@ def _update(body: Cursor, ctx: PlanContext, timeout: Duration | None, item: Curs
     check_unique(written, "update", noun="field")
     op = UpdateOp(
         servers=_servers(body, ctx),
-        in_=_targets(_required(body, "in"), ctx, "update"),
+        in_=_targets(body.required("in"), ctx, "update"),
         timeout=timeout,
         source=item.source(),
     )
@@ -210,8 +205,8 @@ def _update(body: Cursor, ctx: PlanContext, timeout: Duration | None, item: Curs
 def _execute(
     body: Cursor, ctx: PlanContext, variables: frozenset[str], timeout: Duration | None, item: Cursor
 ) -> ExecuteOp:
-    server_field, tool_field = _required(body, "server"), _required(body, "tool")
-    input_field, output_field = _required(body, "input"), _required(body, "output")
+    server_field, tool_field = body.required("server"), body.required("tool")
+    input_field, output_field = body.required("input"), body.required("output")
     server, tool = str(server_field.plain()), str(tool_field.plain())
     check_known(server_field, server, noun="server", known=ctx.servers, none=_NO_SERVERS)
     _check_pinned(tool_field, tool, ctx.servers.get(server), ctx.locks)
@@ -252,7 +247,7 @@ def _targets(cursor: Cursor, ctx: PlanContext, what: str) -> tuple[ConfigTarget,
 def _target(item: Cursor, ctx: PlanContext) -> ConfigTarget:
     clients: tuple[ClientName, ...] = get_args(ClientName)
     if isinstance(item.node.value, str):
-        return ConfigTarget(client=_one_of(item.node.value, clients, "cursor"), source=item.source())
+        return ConfigTarget(client=one_of(item.node.value, clients, "cursor"), source=item.source())
     client = item.text("client")
     file = item.text("file")
     if client is not None:
@@ -264,9 +259,9 @@ def _target(item: Cursor, ctx: PlanContext) -> ConfigTarget:
                 )
     styles: tuple[EntryStyle, ...] = get_args(EntryStyle)
     return ConfigTarget(
-        client=_one_of(client, clients, "cursor") if client is not None else None,
+        client=one_of(client, clients, "cursor") if client is not None else None,
         file=resolve(ctx.base_dir, file) if file is not None else None,
         key=item.text("key") or "mcpServers",
-        style=_one_of(item.text("style"), styles, "plain"),
+        style=one_of(item.text("style"), styles, "plain"),
         source=item.source(),
     )

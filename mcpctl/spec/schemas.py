@@ -19,6 +19,7 @@ KINDS: dict[str, str] = {
     "TestSuite": "testsuite.schema.json",
     "MockServer": "mockserver.schema.json",
     "BatchPlan": "batchplan.schema.json",
+    "LoadTest": "loadtest.schema.json",
 }
 """Every spec kind with a schema, by its ``kind:`` spelling → the schema's file name."""
 

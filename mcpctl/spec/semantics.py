@@ -9,8 +9,9 @@ a pinned tool.
 from __future__ import annotations
 
 import os
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import SchemaError
@@ -20,6 +21,8 @@ from mcpctl.spec.lockfile import Lock, LockError, read_lock
 from mcpctl.spec.node import Plain
 from mcpctl.spec.templating import TemplateError, compile_template, has_template, references
 from mcpctl.spec.validate import Cursor
+
+T = TypeVar("T", bound=str)
 
 ACTIONS = ("call", "read", "prompt")
 LIST_CHECKS = ("tools", "resources", "prompts")
@@ -195,6 +198,43 @@ def _has(action: str | None, steps: bool, step: bool) -> str:
     if action is not None:
         return f"this {_what(step)} uses {action}"
     return "this test has steps; put it on a step" if steps else f"this {_what(step)} has no action"
+
+
+def one_of(value: str | None, allowed: tuple[T, ...], default: T) -> T:
+    """``value`` as the literal it is (the schema allowed only these), else ``default``."""
+    return next((name for name in allowed if name == value), default)
+
+
+def template_strings(cursor: Cursor | None) -> Iterator[Cursor]:
+    """Every string under ``cursor`` that holds a template, depth first."""
+    if cursor is None:
+        return
+    value = cursor.node.value
+    if isinstance(value, str):
+        if has_template(value):
+            yield cursor
+        return
+    for child in cursor.elements() if isinstance(value, list) else [c for _, c in cursor.items()]:
+        yield from template_strings(child)
+
+
+def stray_reference(text: str, readable: Collection[str]) -> str | None:
+    """The first name ``text`` reads outside ``readable`` (and the template functions), dotted
+    (``steps.a.id``), or ``None``.
+
+    Only ``{{ ... }}``-only templates are checked: a ``{% for %}`` or ``{% set %}`` binds names of
+    its own. A template that does not compile is left to :func:`check_templates` to report."""
+    if "{%" in text:
+        return None
+    try:
+        functions = compile_template(text).template.environment.globals
+        chains = references(text)
+    except TemplateError:
+        return None
+    for chain in sorted(chains):
+        if chain[0] not in readable and chain[0] not in functions:
+            return ".".join(chain)
+    return None
 
 
 def check_unique(names: list[tuple[str, Cursor]], what: str, *, noun: str = "name") -> None:

@@ -101,6 +101,12 @@ class Cursor:
         """The value as plain data."""
         return self.node.plain()
 
+    def required(self, key: str) -> Cursor:
+        """The value under ``key``, which the kind's schema requires (so it is there once valid)."""
+        found = self.get(key)
+        assert found is not None, key
+        return found
+
     def text(self, key: str) -> str | None:
         """The string under ``key`` (``None`` if absent or not a string)."""
         child = self.node.child(key)

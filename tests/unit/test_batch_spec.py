@@ -32,6 +32,7 @@ from mcpctl.spec.lockfile import make_lock
 from mcpctl.spec.model import Metadata, Source
 from mcpctl.spec.schemas import schema_for
 from mcpctl.spec.units import Duration, Percent
+from tests.unit.spec_files import broken, errors_in
 
 OTHERS = """\
 apiVersion: mcpctl/v1
@@ -105,15 +106,7 @@ def load_plan(tmp_path: Path, plan: str) -> BatchPlanSpec:
 
 
 def errors_of(tmp_path: Path, plan: str) -> list[str]:
-    path = write(tmp_path, plan)
-    with pytest.raises(InvalidSpecs) as caught:
-        load_specs([str(tmp_path)], environ={})
-    return [str(error).removeprefix(f"{path}:") for error in caught.value.errors]
-
-
-def broken(text: str, old: str, new: str) -> str:
-    assert text.count(old) == 1, old
-    return text.replace(old, new)
+    return errors_in(tmp_path, write(tmp_path, plan))
 
 
 def test_a_full_plan_builds_into_its_records(tmp_path: Path) -> None:

@@ -254,9 +254,9 @@ def test_the_valid_specs_are_valid(tmp_path: Path) -> None:
         ),
         pytest.param(
             "kind: TestSuite",
-            "kind: LoadTest",
+            "kind: Deployment",
             [
-                "2:7: kind: unknown kind 'LoadTest' (known: Servers, TestSuite, MockServer, BatchPlan)",
+                "2:7: kind: unknown kind 'Deployment' (known: Servers, TestSuite, MockServer, BatchPlan, LoadTest)",
             ],
             id="unknown-kind",
         ),
