@@ -137,7 +137,9 @@ def _header(run: RunResult) -> str:
 
 
 def _identity(suite: SuiteResult) -> str:
-    parts = [f"{suite.kind}/{suite.name}: server {suite.server}"]
+    # a BatchPlan operation keeps what it did (its title) where a suite keeps its server
+    what = "operation" if suite.kind == "BatchPlan" else "server"
+    parts = [f"{suite.kind}/{suite.name}: {what} {suite.server}"]
     announced = " ".join(suite.server_info[key] for key in ("name", "version") if suite.server_info.get(key))
     if announced:
         parts[0] += f" ({announced})"
