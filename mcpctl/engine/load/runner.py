@@ -1,0 +1,364 @@
+"""Run one ``kind: LoadTest`` against its server and return a :class:`LoadResult`.
+
+Each request picks a scenario entry by weight, renders its templates with ``data`` (the next record of the
+data file), ``vu``, ``iteration`` and ``vars``, sends it with the spec's timeout and records its outcome
+and latency (:mod:`.metrics`). Thresholds are checked every second and at the end (:mod:`.thresholds`);
+one with ``abort: true`` that breaks cancels the load at once. Sessions: :mod:`.sessions`.
+
+**Latency.** Closed model (``vus``): from the request's own start, after its session is open. Open model
+(``arrival-rate``): from the *intended* start :func:`.schedule.run_open` passes, so time spent waiting for
+the scheduler, for a session to open or behind a stalled server counts (coordinated omission corrected).
+
+**Determinism.** The entry of each request is one draw ``randrange(total weight)`` of
+``random.Random(seed)``, entries owning consecutive ranges in scenario order, so the picks of N requests
+are the first N draws whatever the interleaving. Random data order and think time draw from generators
+of their own (``seed + 1`` and ``seed + 2``). The seed defaults to one derived from the spec's name.
+
+In the open model ``vu`` is 0 and ``iteration`` counts requests from 0 across the run; in the closed model
+they are the virtual user's number and its own iteration count.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import time
+from bisect import bisect_right
+from collections.abc import Callable, Mapping
+from itertools import accumulate
+
+import trio
+import trio.lowlevel
+
+from mcpctl.engine.batch.records import read_records
+from mcpctl.engine.load.metrics import LoadResult, Metrics
+from mcpctl.engine.load.schedule import run_closed, run_open, vu_steps
+from mcpctl.engine.load.sessions import CONNECT_TIMEOUT, Held, Sessions
+from mcpctl.engine.load.thresholds import Watch
+from mcpctl.engine.targets import target_for
+from mcpctl.errors import McpctlError, RequestTimeout, RpcError, UsageError
+from mcpctl.mcp.client import Client, ServerTarget, open_client
+from mcpctl.mcp.jsonrpc import JSONValue
+from mcpctl.observe.histogram import LatencyHistogram
+from mcpctl.spec.load_model import DEFAULT_MAX_IN_FLIGHT, LoadCall, LoadTestSpec
+from mcpctl.spec.model import CallTool, GetPrompt, ReadResource, ServerDef
+from mcpctl.spec.templating import CompiledTemplate, TemplateError, compile_template, has_template
+
+_Request = tuple[dict[str, JSONValue], str]
+"""A rendered request: its arguments and its URI ("" unless it reads a resource)."""
+LiveHook = Callable[[Metrics, float], None]
+"""Called once a second with the metrics so far and the seconds elapsed (the live view)."""
+
+
+def seed_for(name: str) -> int:
+    """The default seed of a load test: from its name, so that reruns pick the same entries."""
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big")
+
+
+def _compile(value: object) -> object:
+    """``value`` with each template string compiled once (the rest kept as is)."""
+    if isinstance(value, str):
+        return compile_template(value) if has_template(value) else value
+    if isinstance(value, list | tuple):
+        return [_compile(item) for item in value]
+    if isinstance(value, Mapping):
+        return {str(key): _compile(item) for key, item in value.items()}
+    return value
+
+
+def _render(value: object, context: Mapping[str, object]) -> JSONValue:
+    if isinstance(value, CompiledTemplate):
+        return value.evaluate(context)  # evaluate gives JSON-like data
+    if isinstance(value, list):
+        return [_render(item, context) for item in value]
+    if isinstance(value, dict):
+        return {key: _render(item, context) for key, item in value.items()}
+    return value
+
+
+class _Entry:
+    """A scenario entry with its templates compiled."""
+
+    def __init__(self, call: LoadCall) -> None:
+        self.name = call.name
+        self.action = call.action
+        arguments = call.action.arguments if isinstance(call.action, CallTool | GetPrompt) else {}
+        self.arguments = _compile(arguments)
+        self.uri = _compile(call.action.uri) if isinstance(call.action, ReadResource) else None
+
+    def render(self, context: Mapping[str, object]) -> tuple[dict[str, JSONValue], str]:
+        """The request's arguments and URI rendered with ``context`` (:class:`TemplateError` if they fail)."""
+        arguments = _render(self.arguments, context)
+        assert isinstance(arguments, dict)
+        return arguments, "" if self.uri is None else str(_render(self.uri, context))
+
+    async def send(self, client: Client, request: tuple[dict[str, JSONValue], str], timeout: float) -> str:
+        """Send the rendered request; its outcome when answered (errors are the caller's)."""
+        action, (arguments, uri) = self.action, request
+        if isinstance(action, CallTool):
+            result = await client.call_tool(action.tool, arguments, timeout=timeout)
+            return "is_error" if result.is_error else "ok"
+        if isinstance(action, ReadResource):
+            await client.read_resource(uri, timeout=timeout)
+        elif isinstance(action, GetPrompt):
+            texts = {key: value if isinstance(value, str) else str(value) for key, value in arguments.items()}
+            await client.get_prompt(action.name, texts, timeout=timeout)
+        else:
+            await client.session.request(f"{action.kind}/list", None, timeout=timeout)
+        return "ok"
+
+
+def _outcome(error: McpctlError) -> str:
+    if isinstance(error, RpcError):
+        return f"rpc_error:{error.code}"
+    if isinstance(error, RequestTimeout):
+        return "timeout"
+    return "transport"
+
+
+class _Requests:
+    """Picks each request's entry and data record."""
+
+    def __init__(self, spec: LoadTestSpec, seed: int) -> None:
+        self.entries = [_Entry(call) for call in spec.scenario]
+        self.bounds = list(accumulate(call.weight for call in spec.scenario))
+        self.picks = random.Random(seed)
+        self.draws = random.Random(seed + 1)
+        self.vars = dict(spec.vars)
+        self.records: list[dict[str, JSONValue]] = []
+        self.random_order = spec.data is not None and spec.data.order == "random"
+        self.cursor = 0
+        if spec.data is not None:
+            records = read_records(spec.data.file, format=spec.data.format, key=None)
+            if not records:
+                raise UsageError(f"{spec.data.file}: the data file has no records")
+            self.records = [record.fields for record in records]
+
+    def next(self, vu: int, iteration: int) -> tuple[_Entry, dict[str, object]]:
+        entry = self.entries[bisect_right(self.bounds, self.picks.randrange(self.bounds[-1]))]
+        data: object = None
+        if self.records:
+            if self.random_order:
+                data = self.records[self.draws.randrange(len(self.records))]
+            else:
+                data = self.records[self.cursor % len(self.records)]
+                self.cursor += 1
+        return entry, {"data": data, "vu": vu, "iteration": iteration, "vars": self.vars}
+
+
+class _Load:
+    """One run: sends the requests the scheduler asks for and records them."""
+
+    def __init__(
+        self, spec: LoadTestSpec, requests: _Requests, sessions: Sessions, metrics: Metrics, seed: int
+    ) -> None:
+        self.spec = spec
+        self.requests = requests
+        self.sessions = sessions
+        self.metrics = metrics
+        self.clock_ns = sessions.clock_ns
+        self.timeout = spec.timeout.seconds
+        self.think = random.Random(seed + 2)
+        self.shared: Held | None = None
+        self.sent = 0
+
+    async def _exchange(self, held: Held, entry: _Entry, request: _Request) -> str:
+        try:
+            return await entry.send(held.client, request, self.timeout)
+        except McpctlError as error:
+            return _outcome(error)
+
+    async def _per_iteration(self, entry: _Entry, request: _Request, start_ns: int | None) -> None:
+        """Open a session for this request alone; ``start_ns`` is the intended start (open model)."""
+        opening = self.clock_ns()
+        try:
+            async with open_client(self.sessions.target, connect_timeout=CONNECT_TIMEOUT) as client:
+                self.sessions.initialize.record(self.clock_ns() - opening)
+                begin = self.clock_ns() if start_ns is None else start_ns
+                try:
+                    outcome = await entry.send(client, request, self.timeout)
+                except McpctlError as error:
+                    outcome = _outcome(error)
+                end = self.clock_ns()
+        except McpctlError:
+            outcome, begin, end = "transport", opening if start_ns is None else start_ns, self.clock_ns()
+        self.metrics.record(entry.name, outcome, end - begin, end)
+
+    def _next(self, vu: int, iteration: int) -> tuple[_Entry, _Request | None]:
+        """The next entry and its rendered request (``None``: its templates failed, counted, not sent)."""
+        entry, context = self.requests.next(vu, iteration)
+        try:
+            return entry, entry.render(context)
+        except TemplateError:
+            self.metrics.record(entry.name, "template_error", None, self.clock_ns())
+            return entry, None
+
+    async def iteration(self, vu: int, n: int) -> None:
+        """One iteration of virtual user ``vu`` (closed model), think time included."""
+        entry, request = self._next(vu, n)
+        if request is not None:
+            await self._closed_request(vu, entry, request)
+        else:
+            await trio.lowlevel.checkpoint()  # a user whose requests never render must not starve the rest
+        think = self.spec.think_time
+        if think is not None:
+            await trio.sleep(self.think.uniform(think.min.seconds, think.max.seconds))
+
+    async def _closed_request(self, vu: int, entry: _Entry, request: _Request) -> None:
+        if self.spec.sessions == "per-iteration":
+            await self._per_iteration(entry, request, None)
+            return
+        held = self.shared
+        if held is None:
+            try:
+                held = await self.sessions.for_vu(vu)
+            except McpctlError:
+                self.metrics.record(entry.name, "transport", None, self.clock_ns())
+                return
+        start = self.clock_ns()
+        outcome = await self._exchange(held, entry, request)
+        end = self.clock_ns()
+        self.metrics.record(entry.name, outcome, end - start, end)
+        if outcome == "transport" and self.shared is None:
+            self.sessions.drop_vu(vu)
+
+    async def fire(self, intended_ns: int) -> None:
+        """One request of the open model, measured from ``intended_ns``."""
+        entry, request = self._next(0, self.sent)
+        self.sent += 1
+        if request is None:
+            return
+        if self.spec.sessions == "per-iteration":
+            await self._per_iteration(entry, request, intended_ns)
+            return
+        try:
+            held = self.shared or await self.sessions.take()
+        except McpctlError:
+            end = self.clock_ns()
+            self.metrics.record(entry.name, "transport", end - intended_ns, end)
+            return
+        outcome = await self._exchange(held, entry, request)
+        end = self.clock_ns()
+        self.metrics.record(entry.name, outcome, end - intended_ns, end)
+        if self.shared is None:
+            if outcome == "transport":
+                held.close()
+            else:
+                self.sessions.give_back(held)
+
+
+def _server(spec: LoadTestSpec, servers: Mapping[str, ServerDef]) -> ServerDef:
+    if not isinstance(spec.server, str):
+        return spec.server
+    if spec.server not in servers:
+        raise UsageError(f"LoadTest/{spec.metadata.name}: no server named {spec.server!r} in the Servers")
+    return servers[spec.server]
+
+
+async def run_load(
+    spec: LoadTestSpec,
+    *,
+    servers: Mapping[str, ServerDef] | None = None,
+    seed: int | None = None,
+    on_second: LiveHook | None = None,
+    target: ServerTarget | None = None,
+) -> LoadResult:
+    """Run ``spec`` against its server (a name is looked up in ``servers``; ``target`` overrides both).
+
+    Raises :class:`UsageError` for a missing server or an unreadable data file, and the server's error when
+    the ``shared`` session (or the first of a ``per-vu`` open-model pool) cannot be opened.
+    """
+    seed = seed_for(spec.metadata.name) if seed is None else seed
+    target = target or target_for(_server(spec, servers or {}))
+    requests = _Requests(spec, seed)
+    initialize = LatencyHistogram()
+    failure: McpctlError | None = None
+    result: LoadResult | None = None
+    async with trio.open_nursery() as nursery:
+        sessions = Sessions(target, nursery, initialize)
+        try:
+            result = await _run(spec, requests, sessions, seed, on_second)
+        except McpctlError as error:
+            failure = error  # raised below, not wrapped in the nursery's exception group
+        nursery.cancel_scope.cancel()  # closes every kept session
+    if failure is not None:
+        raise failure
+    assert result is not None
+    return result
+
+
+async def _run(
+    spec: LoadTestSpec, requests: _Requests, sessions: Sessions, seed: int, on_second: LiveHook | None
+) -> LoadResult:
+    profile = spec.profile
+    shared = None
+    if spec.sessions == "shared":
+        shared = await sessions.open()
+    elif spec.sessions == "per-vu" and profile.model == "arrival-rate":
+        sessions.give_back(await sessions.open())
+    elif spec.sessions == "per-vu":
+        await sessions.open_vus(max(count for _, count in vu_steps(profile)))
+    started_at, start_ns = time.time(), sessions.clock_ns()
+    names = tuple(entry.name for entry in requests.entries)
+    metrics = Metrics(names, started_at=started_at, start_ns=start_ns, initialize=sessions.initialize)
+    load = _Load(spec, requests, sessions, metrics, seed)
+    load.shared = shared
+    watch = Watch(spec.thresholds)
+    with trio.CancelScope() as load_scope:
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(_watch, watch, metrics, load_scope, on_second)
+            if profile.model == "arrival-rate":
+                await run_open(
+                    profile,
+                    load.fire,
+                    max_in_flight=profile.max_in_flight or DEFAULT_MAX_IN_FLIGHT,
+                    clock_ns=sessions.clock_ns,
+                    on_lag=metrics.lag.record,
+                    on_dropped=metrics.record_dropped,
+                )
+            else:
+                await run_closed(profile, load.iteration)
+            nursery.cancel_scope.cancel()
+    elapsed = (sessions.clock_ns() - start_ns) / 1e9
+    return _result(spec, seed, metrics, watch, elapsed)
+
+
+async def _watch(
+    watch: Watch, metrics: Metrics, load_scope: trio.CancelScope, on_second: LiveHook | None
+) -> None:
+    """Check the thresholds at each whole second since the start; cancel the load on an abort."""
+    start = trio.current_time()
+    second = 1
+    while True:
+        await trio.sleep_until(start + second)
+        elapsed = (time.perf_counter_ns() - metrics.start_ns) / 1e9
+        if on_second is not None:
+            on_second(metrics, elapsed)
+        if watch.check(metrics, elapsed, second=second):
+            load_scope.cancel()
+            return
+        second += 1
+
+
+def _result(spec: LoadTestSpec, seed: int, metrics: Metrics, watch: Watch, elapsed: float) -> LoadResult:
+    initialize = metrics.initialize
+    return LoadResult(
+        name=spec.metadata.name,
+        spec_hash=spec.spec_hash,
+        model=spec.profile.model,
+        sessions=spec.sessions,
+        seed=seed,
+        started_at=metrics.started_at,
+        duration=elapsed,
+        calls=metrics.calls(),
+        overall=metrics.overall.stats("*"),
+        lag=metrics.lag.summary(),
+        lag_histogram=metrics.lag.encode(),
+        dropped=metrics.dropped,
+        initialize=initialize.summary() if initialize.count else None,
+        initialize_histogram=initialize.encode() if initialize.count else None,
+        thresholds=watch.results(metrics, elapsed),
+        aborted=watch.aborted_by is not None,
+        abort_reason=watch.abort_reason,
+        series=metrics.series.to_record(),
+    )
