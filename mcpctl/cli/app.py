@@ -353,6 +353,33 @@ def plan_command(
     _finish(command.plan(paths, servers_files=servers or [], output=output))
 
 
+@app.command("load")
+def load_command(
+    paths: PathsArg,
+    servers: SpecServersOpt = None,
+    select: Annotated[
+        str | None, typer.Option("--select", help="Run only the LoadTest of this metadata.name.")
+    ] = None,
+    seed: Annotated[
+        int | None, typer.Option("--seed", help="Seed the request picks (default: from the test's name).")
+    ] = None,
+    output: OutputOpt = "text",
+    report: Annotated[
+        list[str] | None, typer.Option("--report", help="json:PATH: write the results there (repeatable).")
+    ] = None,
+) -> None:
+    """Run the LoadTest documents of the given specs one after another: live view on stderr, k6-like
+    summary on stdout. Exit 0 every threshold held, 1 a threshold failed or a test aborted, 2 bad
+    input, 3 a server could not be reached, 130 interrupted."""
+    from mcpctl.cli import load as command
+
+    _finish(
+        command.run(
+            paths, servers_files=servers or [], select=select, seed=seed, output=output, reports=report or []
+        )
+    )
+
+
 @app.command()
 def rollback(
     run_id: Annotated[str, typer.Argument(help="A batch run id (or a unique prefix, or 'last').")] = "last",

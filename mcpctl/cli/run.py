@@ -41,9 +41,9 @@ def run(options: dict[str, object], *, command: str) -> int:
         return code
     specs = load_specs(_strings(options["paths"]), servers_files=_strings(options["servers_files"]))
     if specs.loads and command == "apply":
-        # validated with the rest; the load engine (issue 7) is not part of this version yet
+        # validated with the rest; apply does not run load yet (it would need its own report and store)
         names = ", ".join(f"LoadTest/{load.metadata.name}" for load in specs.loads)
-        print(f"mcpctl: not run (no load engine in this version): {names}", file=sys.stderr)
+        print(f"mcpctl: not run by apply (run them with mcpctl load): {names}", file=sys.stderr)
     if not specs.suites and not specs.plans:
         return _nothing_to_run(specs, command=command, paths=_strings(options["paths"]))
     codes: list[int] = []

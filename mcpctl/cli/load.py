@@ -1,0 +1,110 @@
+"""``mcpctl load``: run the LoadTest documents of the given specs one after another, show each live,
+print a summary (or JSON) and write ``--report json:PATH``. Exit 0 when every threshold held, 1 when one
+failed or a test aborted, 2 for bad input, 3 when a server could not be reached, 130 on Ctrl-C."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import orjson
+
+from mcpctl.cli.handler import EXIT_OK, run_async
+from mcpctl.cli.load_view import Redact, load_view, summaries, to_json
+from mcpctl.engine.load.metrics import LoadResult
+from mcpctl.engine.load.runner import run_load
+from mcpctl.errors import UsageError
+from mcpctl.spec.build import SpecSet, load_specs
+from mcpctl.spec.load_model import LoadTestSpec
+from mcpctl.store.files import write_atomic
+
+
+def run(
+    paths: Sequence[str],
+    *,
+    servers_files: Sequence[str],
+    select: str | None,
+    seed: int | None,
+    output: str,
+    reports: Sequence[str],
+) -> int:
+    """Run the selected LoadTests of ``paths``; print their summaries; return the exit code."""
+    if output not in ("text", "json"):
+        raise UsageError(f"--output {output!r}: expected text or json")
+    report_paths = [_report_path(option) for option in reports]
+    specs = load_specs(list(paths), servers_files=list(servers_files))
+    selected = _selected(specs, paths, select)
+    redact = specs.secrets.redact
+    done: list[tuple[LoadResult, LoadTestSpec]] = []
+    code = EXIT_OK
+    for spec in selected:
+        result, run_code = _run_one(spec, specs, seed=seed, output=output)
+        if result is None:  # the test could not run (server unreachable, Ctrl-C): stop here
+            code = run_code
+            break
+        done.append((result, spec))
+        code = max(code, result.exit_code)
+    _print(done, output=output, redact=redact)
+    if done:
+        document = _document([result for result, _ in done], redact=redact)
+        for path in report_paths:
+            _write_report(path, document)
+    return code
+
+
+def _report_path(option: str) -> Path:
+    kind, sep, path = option.partition(":")
+    if kind != "json" or not sep or not path:
+        raise UsageError(f"--report {option!r}: expected json:PATH (the only report format of mcpctl load)")
+    return Path(path)
+
+
+def _selected(specs: SpecSet, paths: Sequence[str], select: str | None) -> tuple[LoadTestSpec, ...]:
+    if not specs.loads:
+        raise UsageError(f"no LoadTest documents in {', '.join(paths)}")
+    if select is None:
+        return specs.loads
+    chosen = tuple(spec for spec in specs.loads if spec.metadata.name == select)
+    if not chosen:
+        names = ", ".join(spec.metadata.name for spec in specs.loads)
+        raise UsageError(f"--select {select!r}: no LoadTest of that name (there are: {names})")
+    return chosen
+
+
+def _run_one(
+    spec: LoadTestSpec, specs: SpecSet, *, seed: int | None, output: str
+) -> tuple[LoadResult | None, int]:
+    holder: list[LoadResult] = []
+    view = load_view(spec, redact=specs.secrets.redact, quiet=output == "json")
+
+    async def main() -> int:
+        if view is None:
+            holder.append(await run_load(spec, servers=specs.servers, seed=seed))
+            return EXIT_OK
+        with view:
+            holder.append(await run_load(spec, servers=specs.servers, seed=seed, on_second=view.on_second))
+        return EXIT_OK
+
+    code = run_async(main)
+    return (holder[0] if holder else None), code
+
+
+def _print(done: Sequence[tuple[LoadResult, LoadTestSpec]], *, output: str, redact: Redact) -> None:
+    if output == "json":
+        print(_document([result for result, _ in done], redact=redact))
+    elif done:
+        print(summaries(done, redact=redact))
+
+
+def _document(results: Sequence[LoadResult], *, redact: Redact) -> str:
+    """``{"results": [LoadResult, ...]}``, secrets redacted."""
+    data = {"results": [to_json(result) for result in results]}
+    return redact(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode())
+
+
+def _write_report(path: Path, document: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, (document + "\n").encode("utf-8"))
+    except OSError as exc:
+        raise UsageError(f"--report json:{path}: cannot write: {exc}") from None
