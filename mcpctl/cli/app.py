@@ -367,6 +367,10 @@ def load_command(
     report: Annotated[
         list[str] | None, typer.Option("--report", help="json:PATH: write the results there (repeatable).")
     ] = None,
+    shard: Annotated[
+        str | None,
+        typer.Option("--shard", help="I/N: run shard I of N (1/N of the load); combine with mcpctl merge."),
+    ] = None,
 ) -> None:
     """Run the LoadTest documents of the given specs one after another: live view on stderr, k6-like
     summary on stdout. Exit 0 every threshold held, 1 a threshold failed or a test aborted, 2 bad
@@ -375,9 +379,33 @@ def load_command(
 
     _finish(
         command.run(
-            paths, servers_files=servers or [], select=select, seed=seed, output=output, reports=report or []
+            paths,
+            servers_files=servers or [],
+            select=select,
+            seed=seed,
+            output=output,
+            reports=report or [],
+            shard=shard,
         )
     )
+
+
+@app.command("merge")
+def merge_command(
+    files: Annotated[
+        list[str], typer.Argument(help="JSON results of mcpctl load (-o json or --report json:PATH).")
+    ],
+    output: OutputOpt = "text",
+    report: Annotated[
+        list[str] | None,
+        typer.Option("--report", help="json:PATH: write the merged results there (repeatable)."),
+    ] = None,
+) -> None:
+    """Merge the results of load test shards (by LoadTest name; histograms merged, not averaged) and
+    print the summary. Exit 0 every threshold held, 1 a threshold failed or a shard aborted, 2 bad input."""
+    from mcpctl.cli import merge as command
+
+    _finish(command.run(files, output=output, reports=report or []))
 
 
 @app.command()

@@ -10,9 +10,11 @@ from pathlib import Path
 import orjson
 
 from mcpctl.cli.handler import EXIT_OK, run_async
-from mcpctl.cli.load_view import Redact, load_view, summaries, to_json
+from mcpctl.cli.load_view import Redact, load_view, summaries
 from mcpctl.engine.load.metrics import LoadResult
+from mcpctl.engine.load.result_json import to_json
 from mcpctl.engine.load.runner import run_load
+from mcpctl.engine.load.shard import parse_shard, shard_spec
 from mcpctl.errors import UsageError
 from mcpctl.spec.build import SpecSet, load_specs
 from mcpctl.spec.load_model import LoadTestSpec
@@ -27,13 +29,18 @@ def run(
     seed: int | None,
     output: str,
     reports: Sequence[str],
+    shard: str | None = None,
 ) -> int:
-    """Run the selected LoadTests of ``paths``; print their summaries; return the exit code."""
+    """Run the selected LoadTests of ``paths`` (only shard ``I/N`` of their load with ``shard``); print
+    their summaries; return the exit code."""
     if output not in ("text", "json"):
         raise UsageError(f"--output {output!r}: expected text or json")
-    report_paths = [_report_path(option) for option in reports]
+    split = parse_shard(shard) if shard is not None else None
+    report_paths = [report_path(option) for option in reports]
     specs = load_specs(list(paths), servers_files=list(servers_files))
     selected = _selected(specs, paths, select)
+    if split is not None:
+        selected = tuple(shard_spec(spec, *split) for spec in selected)
     redact = specs.secrets.redact
     done: list[tuple[LoadResult, LoadTestSpec]] = []
     code = EXIT_OK
@@ -44,15 +51,15 @@ def run(
             break
         done.append((result, spec))
         code = max(code, result.exit_code)
-    _print(done, output=output, redact=redact)
+    _print(done, output=output, redact=redact, shard=shard)
     if done:
-        document = _document([result for result, _ in done], redact=redact)
+        document = results_document([result for result, _ in done], redact=redact, shard=shard)
         for path in report_paths:
-            _write_report(path, document)
+            write_report(path, document)
     return code
 
 
-def _report_path(option: str) -> Path:
+def report_path(option: str) -> Path:
     kind, sep, path = option.partition(":")
     if kind != "json" or not sep or not path:
         raise UsageError(f"--report {option!r}: expected json:PATH (the only report format of mcpctl load)")
@@ -89,20 +96,22 @@ def _run_one(
     return (holder[0] if holder else None), code
 
 
-def _print(done: Sequence[tuple[LoadResult, LoadTestSpec]], *, output: str, redact: Redact) -> None:
+def _print(
+    done: Sequence[tuple[LoadResult, LoadTestSpec]], *, output: str, redact: Redact, shard: str | None
+) -> None:
     if output == "json":
-        print(_document([result for result, _ in done], redact=redact))
+        print(results_document([result for result, _ in done], redact=redact, shard=shard))
     elif done:
         print(summaries(done, redact=redact))
 
 
-def _document(results: Sequence[LoadResult], *, redact: Redact) -> str:
-    """``{"results": [LoadResult, ...]}``, secrets redacted."""
-    data = {"results": [to_json(result) for result in results]}
+def results_document(results: Sequence[LoadResult], *, redact: Redact, shard: str | None = None) -> str:
+    """``{"results": [LoadResult, ...]}``, secrets redacted; each result names its shard (``"2/8"``)."""
+    data = {"results": [to_json(result, shard=shard) for result in results]}
     return redact(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode())
 
 
-def _write_report(path: Path, document: str) -> None:
+def write_report(path: Path, document: str) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(path, (document + "\n").encode("utf-8"))

@@ -4,7 +4,6 @@ every 5 s when stderr is not a terminal, the k6-like summary at the end (stdout)
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -14,6 +13,7 @@ from tabulate import tabulate
 
 from mcpctl.engine.load.metrics import OK, CallStats, LoadResult, Metrics, ThresholdResult
 from mcpctl.engine.load.schedule import target_at
+from mcpctl.engine.load.shard import result_thresholds
 from mcpctl.spec.load_model import LATENCY_METRICS, LoadTestSpec, Threshold
 
 if TYPE_CHECKING:
@@ -24,14 +24,6 @@ Redact = Callable[[str], str]
 PLAIN_EVERY = 5.0
 """Seconds between two plain progress lines."""
 _HEADERS = ("call", "count", "rate/s", "ok %", "p50 ms", "p90 ms", "p95 ms", "p99 ms", "p99.9 ms", "max ms")
-
-
-def to_json(result: LoadResult) -> dict[str, object]:
-    """Every field of ``result`` as JSON data (histograms as their encoded text, the series as its
-    record), with the exit code it stands for."""
-    data = dataclasses.asdict(result)
-    data["exit_code"] = result.exit_code
-    return data
 
 
 def outcomes_text(outcomes: Mapping[str, int]) -> str:
@@ -72,8 +64,9 @@ def threshold_line(threshold: Threshold, result: ThresholdResult) -> str:
     return line
 
 
-def render_summary(result: LoadResult, spec: LoadTestSpec, *, redact: Redact) -> str:
-    """The end-of-test summary: a table per call and overall, outcomes, lag, initialize, thresholds."""
+def render_summary(result: LoadResult, spec: LoadTestSpec | None, *, redact: Redact) -> str:
+    """The end-of-test summary: a table per call and overall, outcomes, lag, initialize, thresholds
+    (without the spec, as ``mcpctl merge`` has it, the thresholds are parsed again from the result)."""
     head = f"LoadTest/{result.name}: {result.model}, {result.sessions} sessions, seed {result.seed}"
     rows = [_row(call.name, call, result.duration) for call in result.calls]
     rows.append(_row("overall", result.overall, result.duration))
@@ -90,7 +83,8 @@ def render_summary(result: LoadResult, spec: LoadTestSpec, *, redact: Redact) ->
         lines.append(f"initialize ({init.count}) p50 {init.p50:.2f}ms, p99 {init.p99:.2f}ms")
     if result.thresholds:
         lines.append("thresholds:")
-        pairs = zip(spec.thresholds, result.thresholds, strict=True)
+        written = spec.thresholds if spec is not None else result_thresholds(result)
+        pairs = zip(written, result.thresholds, strict=True)
         lines += [f"  {threshold_line(threshold, verdict)}" for threshold, verdict in pairs]
     if result.aborted:
         lines.append(f"aborted: {result.abort_reason}")
@@ -226,6 +220,6 @@ def load_view(spec: LoadTestSpec, *, redact: Redact, quiet: bool) -> LoadView | 
     return PlainLoadView(spec, sys.stderr, redact=redact)
 
 
-def summaries(pairs: Sequence[tuple[LoadResult, LoadTestSpec]], *, redact: Redact) -> str:
+def summaries(pairs: Sequence[tuple[LoadResult, LoadTestSpec | None]], *, redact: Redact) -> str:
     """The summaries of several tests, a blank line between them."""
     return "\n\n".join(render_summary(result, spec, redact=redact) for result, spec in pairs)
