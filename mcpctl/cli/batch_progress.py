@@ -134,10 +134,8 @@ class LiveBatchProgress:
 
 def batch_progress() -> PlainBatchProgress | LiveBatchProgress:
     """A live bar on a terminal, plain lines otherwise."""
-    import os
+    from mcpctl.cli.progress import live_stderr, use_color
 
-    from mcpctl.cli.progress import use_color
-
-    if sys.stderr.isatty() and os.environ.get("TERM") != "dumb":
+    if live_stderr():
         return LiveBatchProgress(color=use_color(sys.stderr))
     return PlainBatchProgress(sys.stderr)

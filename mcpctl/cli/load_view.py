@@ -4,7 +4,6 @@ every 5 s when stderr is not a terminal, the k6-like summary at the end (stdout)
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, TextIO
@@ -211,11 +210,11 @@ LoadView = PlainLoadView | LiveLoadView
 
 def load_view(spec: LoadTestSpec, *, redact: Redact, quiet: bool) -> LoadView | None:
     """The live panel on a terminal, plain lines otherwise; ``None`` when ``quiet`` (``--output json``)."""
-    from mcpctl.cli.progress import use_color
+    from mcpctl.cli.progress import live_stderr, use_color
 
     if quiet:
         return None
-    if sys.stderr.isatty() and os.environ.get("TERM") != "dumb":
+    if live_stderr():
         return LiveLoadView(spec, color=use_color(sys.stderr), redact=redact)
     return PlainLoadView(spec, sys.stderr, redact=redact)
 

@@ -89,8 +89,13 @@ def use_color(stream: TextIO) -> bool:
     return stream.isatty() and not os.environ.get("NO_COLOR")
 
 
+def live_stderr() -> bool:
+    """Whether stderr is a terminal that can redraw a live view (not a pipe, not ``TERM=dumb``)."""
+    return sys.stderr.isatty() and os.environ.get("TERM") != "dumb"
+
+
 def for_stderr() -> PlainProgress | LiveProgress:
     """A live line on a terminal, plain lines otherwise."""
-    if sys.stderr.isatty() and os.environ.get("TERM") != "dumb":
+    if live_stderr():
         return LiveProgress(color=use_color(sys.stderr))
     return PlainProgress(sys.stderr)
