@@ -9,15 +9,14 @@ by mcpctl itself) for three input records.
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
 import xmlschema
 
-from testing.paths import PYTHON, ROOT
+from testing.cli import mcpctl
+from testing.paths import ROOT
 
 JUNIT_XSD = ROOT / "tests" / "data" / "junit-10.xsd"
 CONFIG = """\
@@ -64,19 +63,6 @@ operations:
       with: {value: "{{ record.value }}"}
       output: out/answers.jsonl
 """
-
-
-def mcpctl(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    environ = {k: v for k, v in os.environ.items() if k != "MCPCTL_STATE_DIR"}  # the default: .mcpctl/
-    return subprocess.run(
-        [PYTHON, "-m", "mcpctl", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        stdin=subprocess.DEVNULL,  # not a terminal: apply does not ask
-        timeout=60,
-        env={**environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1", "HOME": str(cwd.parent / "home")},
-    )
 
 
 @pytest.fixture

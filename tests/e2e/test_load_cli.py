@@ -8,14 +8,12 @@ The request picks are seeded (``--seed 1``), so the count of each entry is repla
 from __future__ import annotations
 
 import json
-import os
 import random
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from testing.paths import PYTHON, ROOT
+from testing.cli import mcpctl
 
 MOCK = """\
 apiVersion: mcpctl/v1
@@ -72,26 +70,19 @@ def picks(count: int, seed: int = 1) -> tuple[int, int]:
     return echo, count - echo
 
 
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
+def make_project(tmp_path: Path, *load_tests: str) -> Path:
+    """A project with the mock and ``load.yaml`` holding the Servers and ``load_tests``; HOME beside it."""
     directory = tmp_path / "project"
     directory.mkdir()
     (tmp_path / "home").mkdir()
     (directory / "mock.yaml").write_text(MOCK, encoding="utf-8")
-    (directory / "load.yaml").write_text(SERVERS + STEADY + BREAKING, encoding="utf-8")
+    (directory / "load.yaml").write_text(SERVERS + "".join(load_tests), encoding="utf-8")
     return directory
 
 
-def mcpctl(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [PYTHON, "-m", "mcpctl", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        stdin=subprocess.DEVNULL,
-        timeout=60,
-        env={**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1", "HOME": str(cwd.parent / "home")},
-    )
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    return make_project(tmp_path, STEADY, BREAKING)
 
 
 def row(out: str, name: str) -> list[str]:

@@ -9,19 +9,15 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.test_load_cli import MOCK, SERVERS, STEADY, mcpctl, picks, row
+from testing.cli import mcpctl
+from tests.e2e.test_load_cli import STEADY, make_project, picks, row
 
 BREAKING = STEADY.replace("name: steady", "name: strict").replace('"error_rate < 60%"', '"error_rate < 1%"')
 
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    directory = tmp_path / "project"
-    directory.mkdir()
-    (tmp_path / "home").mkdir()
-    (directory / "mock.yaml").write_text(MOCK, encoding="utf-8")
-    (directory / "load.yaml").write_text(SERVERS + STEADY + BREAKING, encoding="utf-8")
-    return directory
+    return make_project(tmp_path, STEADY, BREAKING)
 
 
 def shard(project: Path, index: int, select: str = "steady") -> dict[str, Any]:
