@@ -20,8 +20,8 @@ from mcpctl.spec.build_suite import resolve
 from mcpctl.spec.env import Secrets
 from mcpctl.spec.loader import load_documents
 from mcpctl.spec.mock_model import Completion, MockPrompt, MockResourceTemplate
-from mcpctl.spec.semantics import check_exclusive
-from mcpctl.spec.templating import TemplateError, compile_template, has_template, references
+from mcpctl.spec.semantics import check_exclusive, template_strings
+from mcpctl.spec.templating import TemplateError, compile_template, references
 from mcpctl.spec.units import parse_duration
 from mcpctl.spec.validate import Cursor
 
@@ -58,19 +58,12 @@ class Templates:
 def check_templates(cursor: Cursor | None, scope: Templates) -> bool:
     """Report every template string inside the value at ``cursor`` that does not compile or reads
     what is not there; whether the value holds any template string at all."""
-    if cursor is None:
-        return False
-    value = cursor.node.value
-    if isinstance(value, str):
-        if not has_template(value):
-            return False
-        problem = _template_problem(value, scope)
-        if problem:
-            cursor.error(problem)
-        return True
     found = False
-    for child in cursor.elements() if isinstance(value, list) else [c for _, c in cursor.items()]:
-        found = check_templates(child, scope) or found
+    for template in template_strings(cursor):
+        found = True
+        problem = _template_problem(str(template.node.value), scope)
+        if problem:
+            template.error(problem)
     return found
 
 

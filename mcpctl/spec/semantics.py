@@ -101,17 +101,10 @@ class Scope:
 
 def check_templates(cursor: Cursor | None, scope: Scope) -> None:
     """Check every template string inside the value at ``cursor`` (nested lists and mappings too)."""
-    if cursor is None:
-        return
-    value = cursor.node.value
-    if isinstance(value, str):
-        if has_template(value):
-            problem = _template_problem(value, scope)
-            if problem:
-                cursor.error(problem)
-        return
-    for child in cursor.elements() if isinstance(value, list) else [c for _, c in cursor.items()]:
-        check_templates(child, scope)
+    for found in template_strings(cursor):
+        problem = _template_problem(str(found.node.value), scope)
+        if problem:
+            found.error(problem)
 
 
 def _template_problem(text: str, scope: Scope) -> str | None:
