@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import itertools
 import math
+import time
 
 import pytest
 import trio
+import trio.lowlevel
 import trio.testing
 
 from mcpctl.engine.load.schedule import (
@@ -173,6 +175,33 @@ async def test_lag_is_measured_on_the_ns_clock(autojump_clock: trio.testing.Mock
     )
     assert lags == [2_000, 2_000, 2_000]
     assert stats.max_lag_ns == 2_000
+
+
+async def test_a_late_scheduler_starts_the_overdue_requests_in_one_batch() -> None:
+    # real clock: the first request blocks the run loop for 50 ms, so ~50 of the next requests
+    # (1000/s) are overdue when the scheduler wakes; they must start without a loop cycle each
+    started: list[int] = []
+    cycles = 0
+
+    async def ticker() -> None:
+        nonlocal cycles
+        while True:
+            await trio.lowlevel.checkpoint()
+            cycles += 1
+
+    async def fire(intended_ns: int) -> None:
+        if not started:
+            time.sleep(0.05)  # noqa: ASYNC251 -- blocking the run loop is the point
+        started.append(cycles)
+
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(ticker)
+        stats = await run_open(profile((0.1, 1000), start=1000), fire, max_in_flight=1000)
+        nursery.cancel_scope.cancel()
+    assert stats.started == 100
+    overdue = started[1:45]  # all of them were due when the blocked loop came back
+    assert max(overdue) - min(overdue) <= 1
+    assert stats.max_lag_ns >= 40_000_000
 
 
 # closed model
