@@ -58,6 +58,8 @@ def threshold_line(threshold: Threshold, result: ThresholdResult) -> str:
     line = f"{mark} {result.text}{call}: {_value(threshold, result.value)}"
     if result.aborted:
         return f"{line} (aborted the test at {result.broke_at:g}s)"
+    if result.broke_at is not None and result.passed:  # a rate below target during the ramp, say
+        return f"{line} (broke at {result.broke_at:g}s, held at the end)"
     if result.broke_at is not None:
         return f"{line} (broke at {result.broke_at:g}s)"
     return line
@@ -75,6 +77,7 @@ def render_summary(result: LoadResult, spec: LoadTestSpec | None, *, redact: Red
     width = max(width, len("overall"))
     lines += [f"  {call.name:<{width}}  {outcomes_text(call.outcomes)}" for call in result.calls]
     lines.append(f"  {'overall':<{width}}  {outcomes_text(result.overall.outcomes)}")
+    lines += _first_byte_lines(result, width)
     if result.model == "arrival-rate":
         lines.append(f"schedule lag p99 {result.lag.p99:.2f}ms, dropped {result.dropped}")
     if result.initialize is not None:
@@ -91,6 +94,20 @@ def render_summary(result: LoadResult, spec: LoadTestSpec | None, *, redact: Red
 
 
 _ALIGN = ("left", *("right",) * (len(_HEADERS) - 1))
+
+
+def _first_byte_lines(result: LoadResult, width: int) -> list[str]:
+    """Time to first byte per call and overall (HTTP only: none for stdio)."""
+    if result.overall.first_byte is None:
+        return []
+    lines = ["time to first byte (HTTP response head):"]
+    for label, call in (*((c.name, c) for c in result.calls), ("overall", result.overall)):
+        if call.first_byte is not None:
+            fb = call.first_byte
+            lines.append(
+                f"  {label:<{width}}  p50 {fb.p50:.2f}ms, p90 {fb.p90:.2f}ms, p99 {fb.p99:.2f}ms, max {fb.max:.2f}ms"
+            )
+    return lines
 
 
 class _Tick:
@@ -131,7 +148,7 @@ def _errors(metrics: Metrics) -> dict[str, int]:
 
 
 class PlainLoadView:
-    """One line every 5 s: elapsed, rate, p99, errors."""
+    """One line every 5 s: elapsed, rate, in flight, p99, errors."""
 
     def __init__(self, spec: LoadTestSpec, stream: TextIO, *, redact: Redact) -> None:
         self._tick = _Tick(spec)
@@ -156,7 +173,7 @@ class PlainLoadView:
         p99 = metrics.overall.histogram.percentile(99.0)
         line = (
             f"LoadTest/{tick.spec.metadata.name}: {elapsed:.0f}s/{tick.total:g}s, {rate:.1f} calls/s,"
-            f" p99 {p99:.1f}ms, {errors} errors"
+            f" {metrics.in_flight} in flight, p99 {p99:.1f}ms, {errors} errors"
         )
         print(self._redact(line), file=self._stream, flush=True)
 
@@ -196,7 +213,8 @@ class LiveLoadView:
         lines = [
             f"elapsed   {elapsed:.0f}s / {tick.total:g}s",
             f"{tick.stage(elapsed)}, achieved {tick.rate(metrics, elapsed):.1f} calls/s",
-            f"calls     {metrics.overall.count}, {percentiles}",
+            f"calls     {metrics.overall.count} ended, {metrics.in_flight} in flight",
+            f"latency   {percentiles}",
             f"errors    {outcomes_text(_errors(metrics))}",
         ]
         if tick.spec.profile.model == "arrival-rate":

@@ -21,7 +21,7 @@ from mcpctl.errors import ProtocolError, TransportError
 from mcpctl.mcp.jsonrpc import JSONValue, Message
 from mcpctl.mcp.negotiate import negotiate
 from mcpctl.mcp.results import CallResult, Negotiated
-from mcpctl.mcp.session import ClientOptions, ClientSession, ProgressCallback
+from mcpctl.mcp.session import ClientOptions, ClientSession, ProgressCallback, Reply
 from mcpctl.mcp.transports.base import FrameTap, Transport
 from mcpctl.mcp.transports.stdio import DEFAULT_MAX_FRAME, open_stdio_transport
 
@@ -271,20 +271,29 @@ class Client:
         reply.unwrap()
         return reply.latency_ms
 
-    async def _complete(
+    async def exchange(
         self,
         method: str,
-        params: Message,
+        params: Message | None = None,
         *,
-        timeout: float | None,
+        timeout: float | None = None,
         on_progress: ProgressCallback | None = None,
-    ) -> Message:
-        """Send ``method``, answering modern ``input_required`` results until the result is complete."""
+    ) -> Reply:
+        """Send ``method`` and return its final :class:`Reply` (an error reply does not raise), answering
+        modern ``input_required`` results on the way; the reply's send time and first byte are the first
+        round's, so its timing spans the whole exchange. Raises ``ProtocolError`` for a server that asks
+        for input without saying what, or more than ``INPUT_REQUIRED_ROUNDS`` times."""
+        first: Reply | None = None
         for _ in range(INPUT_REQUIRED_ROUNDS):
-            result = await self.session.request(method, params, timeout=timeout, on_progress=on_progress)
-            if result.get("resultType", "complete") != "input_required":
-                return result
-            params = {k: v for k, v in params.items() if k not in ("inputResponses", "requestState")}
+            reply = await self.session.request_reply(method, params, timeout=timeout, on_progress=on_progress)
+            if first is None:
+                first = reply
+            else:
+                reply.sent_ns, reply.first_byte_ns = first.sent_ns, first.first_byte_ns
+            result = reply.result
+            if result is None or result.get("resultType", "complete") != "input_required":
+                return reply
+            params = {k: v for k, v in (params or {}).items() if k not in ("inputResponses", "requestState")}
             requests = result.get("inputRequests")
             if isinstance(requests, dict) and requests:
                 params["inputResponses"] = self._answer_inputs(requests)
@@ -294,6 +303,18 @@ class Client:
             elif not requests:
                 raise ProtocolError(f"{method}: input_required result without inputRequests or requestState")
         raise ProtocolError(f"{method}: server asked for input more than {INPUT_REQUIRED_ROUNDS} times")
+
+    async def _complete(
+        self,
+        method: str,
+        params: Message,
+        *,
+        timeout: float | None,
+        on_progress: ProgressCallback | None = None,
+    ) -> Message:
+        """Send ``method`` until its result is complete; raise its error."""
+        reply = await self.exchange(method, params, timeout=timeout, on_progress=on_progress)
+        return reply.unwrap()
 
     def _answer_inputs(self, requests: Message) -> Message:
         answers: Message = {}

@@ -42,7 +42,7 @@ from mcpctl.mcp.protocol import (
     PROTOCOL_VERSION_META,
 )
 from mcpctl.mcp.results import Progress
-from mcpctl.mcp.transports.base import Era, Failed, Incoming, PushTransport, Transport
+from mcpctl.mcp.transports.base import Era, Failed, Incoming, PushTransport, TimedTransport, Transport
 
 _EARLY_FLUSH = 16
 MAX_ABANDONED = 4096
@@ -64,6 +64,7 @@ class Reply:
         "done",
         "error",
         "event",
+        "first_byte_ns",
         "method",
         "on_progress",
         "received_ns",
@@ -83,6 +84,8 @@ class Reply:
         self.method = method
         self.sent_ns = time.perf_counter_ns()
         self.received_ns = 0
+        self.first_byte_ns = 0
+        """When the answer began to arrive (HTTP: its response head); 0 where the transport cannot tell."""
         self.result: Message | None = None
         self.error: McpctlError | None = None
         self.done = done
@@ -92,6 +95,11 @@ class Reply:
     @property
     def latency_ms(self) -> float:
         return (self.received_ns - self.sent_ns) / 1e6
+
+    @property
+    def first_byte_ms(self) -> float | None:
+        """Time to first byte (HTTP): from sending to the answer's response head; None where unknown."""
+        return (self.first_byte_ns - self.sent_ns) / 1e6 if self.first_byte_ns else None
 
     def unwrap(self) -> Message:
         """The result, or raise the error."""
@@ -161,6 +169,8 @@ class ClientSession:
         self._push_send = transport.send_nowait if isinstance(transport, PushTransport) else None
         if isinstance(transport, PushTransport):
             transport.attach(self._push)
+        if isinstance(transport, TimedTransport):
+            transport.on_first_byte = self._first_byte
 
     @property
     def closed(self) -> ServerError | None:
@@ -236,6 +246,12 @@ class ClientSession:
             self._progress[request_id] = reply
         self._outbox.append(msg)
         return request_id
+
+    def _first_byte(self, request_ids: tuple[RequestId, ...], now_ns: int) -> None:
+        for request_id in request_ids:
+            reply = self._pending.get(request_id)
+            if reply is not None and not reply.first_byte_ns:
+                reply.first_byte_ns = now_ns
 
     async def flush(self) -> None:
         """Send every queued request in one write."""

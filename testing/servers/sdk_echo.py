@@ -47,8 +47,10 @@ async def progress(steps: int, ctx: Context) -> str:
 
 
 @mcp.tool()
-async def slow(seconds: float) -> str:
+async def slow(seconds: float, ctx: Context) -> str:
     """Sleep, then answer."""
+    # asked for progress, report it once before sleeping: the SSE answer's head goes out at once
+    await ctx.report_progress(0, seconds, "sleeping")
     await anyio.sleep(seconds)
     return f"slept {seconds}"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -14,10 +15,12 @@ import pytest
 import trio
 
 from mcpctl.errors import FrameTooLarge, HttpStatusError, ProtocolError, TransportError, UsageError
+from mcpctl.mcp.client import HttpTarget, StdioTarget, open_client
 from mcpctl.mcp.protocol import CLIENT_CAPABILITIES_META, CLIENT_INFO_META, PROTOCOL_VERSION_META
 from mcpctl.mcp.transports.base import Failed
 from mcpctl.mcp.transports.http import StreamableHttpTransport, open_http_transport
 from mcpctl.mcp.transports.http_headers import decode_header_value, encode_header_value
+from mcpctl.mcp.transports.http_lean import LeanBackend
 from mcpctl.mcp.transports.sse import SseTransport, open_sse_transport
 
 BACKENDS = ["httpx", "lean"]
@@ -507,3 +510,54 @@ async def test_receive_after_close_raises() -> None:
         await t.receive()
     with pytest.raises(TransportError, match="closed"):
         await t.send([{"jsonrpc": "2.0", "method": "x"}])
+
+
+# -- time to first byte -----------------------------------------------------------------------------
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_first_byte_is_the_response_head_not_the_answer(
+    sdk_http_server: str, sdk_json_server: str, backend: str
+) -> None:
+    # SSE answers: the head goes out with the first event (the progress `slow` reports before it
+    # sleeps), the answer 0.3 s later; JSON answers: the head comes with the body, once the tool is done
+    times = {}
+    for kind, url in (("sse", sdk_http_server), ("json", sdk_json_server)):
+        async with open_client(HttpTarget(url=url, backend=backend)) as client:
+            params = {"name": "slow", "arguments": {"seconds": 0.3}}
+            reply = await client.exchange("tools/call", params, on_progress=lambda progress: None)
+            assert reply.unwrap()["content"][0]["text"] == "slept 0.3"
+            assert reply.first_byte_ms is not None
+            times[kind] = (reply.first_byte_ms, reply.latency_ms)
+    sse_first, sse_total = times["sse"]
+    assert sse_first < 150 <= 300 <= sse_total
+    json_first, json_total = times["json"]
+    assert 300 <= json_first <= json_total
+
+
+async def test_stdio_cannot_tell_the_first_byte() -> None:
+    target = StdioTarget(command=(sys.executable, "-m", "mcpctl", "mock", "serve", "builtin:slack"))
+    async with open_client(target) as client:
+        reply = await client.exchange("tools/list", {})
+    assert reply.error is None
+    assert reply.first_byte_ms is None
+
+
+async def test_the_lean_backend_closes_every_connection_even_in_a_cancelled_scope() -> None:
+    async with canned_server(lambda head, body: http_response(200, b"{}")) as url:
+        backend = LeanBackend(url, connect_timeout=5)
+
+        async def one() -> None:
+            async with backend.exchange("POST", url, [], b"{}") as response:
+                assert await response.read(100) == b"{}"
+
+        async with trio.open_nursery() as nursery:  # two at once: two connections, both pooled after
+            nursery.start_soon(one)
+            nursery.start_soon(one)
+        pooled = list(backend._idle)
+        assert len(pooled) == 2
+        with trio.CancelScope() as scope:
+            scope.cancel()  # as when the session's owner was cancelled
+            await backend.aclose()
+        assert [conn.stream.socket.fileno() for conn in pooled] == [-1, -1]
+        # a request still unwinding after the close does not pool its connection again
+        await one()
+        assert backend._idle == []

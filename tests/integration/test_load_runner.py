@@ -74,6 +74,7 @@ profile: {model: vus, startTarget: 4, stages: [{duration: 2s, target: 4}]}
     assert result.overall.latency.p99 < 50
     assert result.dropped == 0
     assert result.lag.count == 0
+    assert result.overall.first_byte is None  # stdio cannot tell
     assert (result.model, result.exit_code, result.aborted) == ("vus", 0, False)
     assert 2.0 <= result.duration < 3.0
     assert sum(sum(b.outcomes.values()) for b in result.series.buckets) == result.overall.count
@@ -209,3 +210,22 @@ profile: {model: vus, startTarget: 1, stages: [{duration: 1s, target: 1}]}
     with pytest.raises(ServerError) as caught:
         await run_load(spec)
     assert "exit code 4" in str(caught.value)
+
+
+async def test_over_http_the_time_to_first_byte_is_measured(tmp_path: Path, sdk_http_server: str) -> None:
+    spec = write_load(
+        tmp_path,
+        """\
+sessions: shared
+scenario: [{call: echo, with: {text: hi}}, {list: tools}]
+profile: {model: vus, startTarget: 2, stages: [{duration: 1s, target: 2}]}
+""",
+        command=f"{{url: '{sdk_http_server}'}}",
+    )
+    result = await run_load(spec)
+    assert result.overall.count > 20
+    assert dict(result.overall.outcomes) == {"ok": result.overall.count}
+    for call in (*result.calls, result.overall):
+        assert call.first_byte is not None
+        assert call.first_byte.count == call.count
+        assert 0 < call.first_byte.p50 <= call.latency.p50

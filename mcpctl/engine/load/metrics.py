@@ -37,6 +37,10 @@ class CallStats:
     latency: LatencyStats
     histogram: str
     """:meth:`LatencyHistogram.encode` of the latencies, for merging shards."""
+    first_byte: LatencyStats | None = None
+    """Time to first byte (HTTP: from sending a request to its answer's response head); ``None`` when the
+    transport cannot tell (stdio)."""
+    first_byte_histogram: str | None = None
 
     @property
     def errors(self) -> int:
@@ -107,10 +111,12 @@ class LoadResult:
 class Counter:
     """The latencies and outcomes of one scenario entry, or of all."""
 
-    __slots__ = ("histogram", "outcomes")
+    __slots__ = ("first_byte", "histogram", "outcomes")
 
     def __init__(self) -> None:
         self.histogram = LatencyHistogram()
+        self.first_byte: LatencyHistogram | None = None
+        """Made at the first time to first byte (a histogram is ~190 KB; stdio never has one)."""
         self.outcomes: dict[str, int] = {}
 
     @property
@@ -123,18 +129,25 @@ class Counter:
         """Calls whose outcome is not ``ok``."""
         return self.count - self.outcomes.get(OK, 0)
 
-    def add(self, outcome: str, latency_ns: int | None) -> None:
+    def add(self, outcome: str, latency_ns: int | None, first_byte_ns: int = 0) -> None:
         self.outcomes[outcome] = self.outcomes.get(outcome, 0) + 1
         if latency_ns is not None:
             self.histogram.record(latency_ns)
+        if first_byte_ns > 0:
+            if self.first_byte is None:
+                self.first_byte = LatencyHistogram()
+            self.first_byte.record(first_byte_ns)
 
     def stats(self, name: str) -> CallStats:
+        first_byte = self.first_byte
         return CallStats(
             name=name,
             count=self.count,
             outcomes=dict(sorted(self.outcomes.items())),
             latency=self.histogram.summary(),
             histogram=self.histogram.encode(),
+            first_byte=first_byte.summary() if first_byte is not None else None,
+            first_byte_histogram=first_byte.encode() if first_byte is not None else None,
         )
 
 
@@ -156,16 +169,20 @@ class Metrics:
         self.lag = LatencyHistogram()
         self.initialize = initialize or LatencyHistogram()
         self.dropped = 0
+        self.in_flight = 0
+        """Requests sent and not yet answered, now."""
         self.series = TimeSeries(start=started_at)
 
     def wall(self, now_ns: int) -> float:
         """The Unix time of ``now_ns`` (on the measuring clock)."""
         return self.started_at + (now_ns - self.start_ns) / 1e9
 
-    def record(self, name: str, outcome: str, latency_ns: int | None, now_ns: int) -> None:
-        """Count one call of entry ``name`` that ended at ``now_ns``."""
-        self.entries[name].add(outcome, latency_ns)
-        self.overall.add(outcome, latency_ns)
+    def record(
+        self, name: str, outcome: str, latency_ns: int | None, now_ns: int, first_byte_ns: int = 0
+    ) -> None:
+        """Count one call of entry ``name`` that ended at ``now_ns`` (``first_byte_ns`` 0: unknown)."""
+        self.entries[name].add(outcome, latency_ns, first_byte_ns)
+        self.overall.add(outcome, latency_ns, first_byte_ns)
         self.series.record(self.wall(now_ns), outcome, latency_ns)
 
     def record_dropped(self, intended_ns: int) -> None:

@@ -76,7 +76,13 @@ def _call(data: object, what: str) -> CallStats:
         outcomes=_counts(d.get("outcomes"), f"{what}.outcomes"),
         latency=_stats(d.get("latency"), f"{what}.latency"),
         histogram=_get(d, "histogram", str, what),
+        first_byte=None if d.get("first_byte") is None else _stats(d["first_byte"], f"{what}.first_byte"),
+        first_byte_histogram=_optional_str(d, "first_byte_histogram", what),
     )
+
+
+def _optional_str(d: Mapping[str, object], key: str, what: str) -> str | None:
+    return None if d.get(key) is None else _get(d, key, str, what)
 
 
 def _optional_float(d: Mapping[str, object], key: str, what: str) -> float | None:
@@ -141,13 +147,11 @@ def from_json(data: object) -> LoadResult:
         lag_histogram=_get(d, "lag_histogram", str, what),
         dropped=_get(d, "dropped", int, what),
         initialize=None if initialize is None else _stats(initialize, f"{what}.initialize"),
-        initialize_histogram=None
-        if d.get("initialize_histogram") is None
-        else _get(d, "initialize_histogram", str, what),
+        initialize_histogram=_optional_str(d, "initialize_histogram", what),
         thresholds=tuple(
             _threshold(t, f"{what}.thresholds[{n}]") for n, t in enumerate(_list(d, "thresholds", what))
         ),
         aborted=_get(d, "aborted", bool, what),
-        abort_reason=None if d.get("abort_reason") is None else _get(d, "abort_reason", str, what),
+        abort_reason=_optional_str(d, "abort_reason", what),
         series=_series(d.get("series"), f"{what}.series"),
     )

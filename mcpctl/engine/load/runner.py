@@ -81,10 +81,19 @@ class _Entry:
 
     def __init__(self, call: LoadCall) -> None:
         self.name = call.name
-        self.action = call.action
-        arguments = call.action.arguments if isinstance(call.action, CallTool | GetPrompt) else {}
+        action = call.action
+        self.action = action
+        arguments = action.arguments if isinstance(action, CallTool | GetPrompt) else {}
         self.arguments = _compile(arguments)
-        self.uri = _compile(call.action.uri) if isinstance(call.action, ReadResource) else None
+        self.uri = _compile(action.uri) if isinstance(action, ReadResource) else None
+        if isinstance(action, CallTool):
+            self.method = "tools/call"
+        elif isinstance(action, ReadResource):
+            self.method = "resources/read"
+        elif isinstance(action, GetPrompt):
+            self.method = "prompts/get"
+        else:
+            self.method = f"{action.kind}/list"
 
     def render(self, context: Mapping[str, object]) -> tuple[dict[str, JSONValue], str]:
         """The request's arguments and URI rendered with ``context`` (:class:`TemplateError` if they fail)."""
@@ -92,20 +101,32 @@ class _Entry:
         assert isinstance(arguments, dict)
         return arguments, "" if self.uri is None else str(_render(self.uri, context))
 
-    async def send(self, client: Client, request: tuple[dict[str, JSONValue], str], timeout: float) -> str:
-        """Send the rendered request; its outcome when answered (errors are the caller's)."""
+    def _params(self, request: _Request) -> dict[str, JSONValue] | None:
         action, (arguments, uri) = self.action, request
         if isinstance(action, CallTool):
-            result = await client.call_tool(action.tool, arguments, timeout=timeout)
-            return "is_error" if result.is_error else "ok"
+            return {"name": action.tool, "arguments": arguments}
         if isinstance(action, ReadResource):
-            await client.read_resource(uri, timeout=timeout)
-        elif isinstance(action, GetPrompt):
-            texts = {key: value if isinstance(value, str) else str(value) for key, value in arguments.items()}
-            await client.get_prompt(action.name, texts, timeout=timeout)
-        else:
-            await client.session.request(f"{action.kind}/list", None, timeout=timeout)
-        return "ok"
+            return {"uri": uri}
+        if isinstance(action, GetPrompt):
+            texts: dict[str, JSONValue] = {
+                key: value if isinstance(value, str) else str(value) for key, value in arguments.items()
+            }
+            return {"name": action.name, "arguments": texts} if texts else {"name": action.name}
+        return None
+
+    async def send(self, client: Client, request: _Request, timeout: float) -> tuple[str, int]:
+        """Send the rendered request: its outcome and time to first byte in ns (0 where unknown: stdio).
+
+        Errors the session raises instead of answering (it is closed) are the caller's.
+        """
+        reply = await client.exchange(self.method, self._params(request), timeout=timeout)
+        first_byte = reply.first_byte_ns - reply.sent_ns if reply.first_byte_ns else 0
+        if reply.error is not None:
+            return _outcome(reply.error), first_byte
+        assert reply.result is not None
+        if self.method == "tools/call" and reply.result.get("isError") is True:
+            return "is_error", first_byte
+        return "ok", first_byte
 
 
 def _outcome(error: McpctlError) -> str:
@@ -162,11 +183,14 @@ class _Load:
         self.shared: Held | None = None
         self.sent = 0
 
-    async def _exchange(self, held: Held, entry: _Entry, request: _Request) -> str:
+    async def _exchange(self, client: Client, entry: _Entry, request: _Request) -> tuple[str, int]:
+        self.metrics.in_flight += 1
         try:
-            return await entry.send(held.client, request, self.timeout)
+            return await entry.send(client, request, self.timeout)
         except McpctlError as error:
-            return _outcome(error)
+            return _outcome(error), 0
+        finally:
+            self.metrics.in_flight -= 1
 
     async def _per_iteration(self, entry: _Entry, request: _Request, start_ns: int | None) -> None:
         """Open a session for this request alone; ``start_ns`` is the intended start (open model)."""
@@ -175,14 +199,12 @@ class _Load:
             async with open_client(self.sessions.target, connect_timeout=CONNECT_TIMEOUT) as client:
                 self.sessions.initialize.record(self.clock_ns() - opening)
                 begin = self.clock_ns() if start_ns is None else start_ns
-                try:
-                    outcome = await entry.send(client, request, self.timeout)
-                except McpctlError as error:
-                    outcome = _outcome(error)
+                outcome, first_byte = await self._exchange(client, entry, request)
                 end = self.clock_ns()
         except McpctlError:
             outcome, begin, end = "transport", opening if start_ns is None else start_ns, self.clock_ns()
-        self.metrics.record(entry.name, outcome, end - begin, end)
+            first_byte = 0
+        self.metrics.record(entry.name, outcome, end - begin, end, first_byte)
 
     def _next(self, vu: int, iteration: int) -> tuple[_Entry, _Request | None]:
         """The next entry and its rendered request (``None``: its templates failed, counted, not sent)."""
@@ -216,9 +238,9 @@ class _Load:
                 self.metrics.record(entry.name, "transport", None, self.clock_ns())
                 return
         start = self.clock_ns()
-        outcome = await self._exchange(held, entry, request)
+        outcome, first_byte = await self._exchange(held.client, entry, request)
         end = self.clock_ns()
-        self.metrics.record(entry.name, outcome, end - start, end)
+        self.metrics.record(entry.name, outcome, end - start, end, first_byte)
         if outcome == "transport" and self.shared is None:
             self.sessions.drop_vu(vu)
 
@@ -237,9 +259,9 @@ class _Load:
             end = self.clock_ns()
             self.metrics.record(entry.name, "transport", end - intended_ns, end)
             return
-        outcome = await self._exchange(held, entry, request)
+        outcome, first_byte = await self._exchange(held.client, entry, request)
         end = self.clock_ns()
-        self.metrics.record(entry.name, outcome, end - intended_ns, end)
+        self.metrics.record(entry.name, outcome, end - intended_ns, end, first_byte)
         if self.shared is None:
             if outcome == "transport":
                 held.close()

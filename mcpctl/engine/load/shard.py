@@ -17,7 +17,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 
-from mcpctl.engine.load.metrics import Counter, LoadResult, Metrics, ThresholdResult
+from mcpctl.engine.load.metrics import CallStats, Counter, LoadResult, Metrics, ThresholdResult
 from mcpctl.engine.load.thresholds import Watch
 from mcpctl.errors import UsageError
 from mcpctl.observe.histogram import LatencyHistogram
@@ -83,13 +83,14 @@ def shard_spec(spec: LoadTestSpec, index: int, count: int) -> LoadTestSpec:
     return dataclasses.replace(spec, profile=shard_profile(spec.profile, index, count), thresholds=thresholds)
 
 
-def _counter(parts: Sequence[tuple[dict[str, int], str]]) -> Counter:
+def _counter(parts: Sequence[CallStats]) -> Counter:
     counter = Counter()
-    for outcomes, encoded in parts:
-        for outcome, n in outcomes.items():
+    for part in parts:
+        for outcome, n in part.outcomes.items():
             counter.outcomes[outcome] = counter.outcomes.get(outcome, 0) + n
-        counter.histogram.merge(LatencyHistogram.decode(encoded))
+        counter.histogram.merge(LatencyHistogram.decode(part.histogram))
     counter.outcomes = dict(sorted(counter.outcomes.items()))
+    counter.first_byte = _optional_histogram([part.first_byte_histogram for part in parts])
     return counter
 
 
@@ -145,20 +146,21 @@ def _verdicts(
     return tuple(verdicts)
 
 
-def _optional_histogram(results: Sequence[LoadResult]) -> LatencyHistogram | None:
-    encoded = [r.initialize_histogram for r in results if r.initialize_histogram is not None]
-    if not encoded:
-        return None
-    histogram = LatencyHistogram()
+def _optional_histogram(encoded: Sequence[str | None]) -> LatencyHistogram | None:
+    """The merge of the histograms given (``None`` where a result has none; ``None`` if none has)."""
+    histogram = None
     for text in encoded:
-        histogram.merge(LatencyHistogram.decode(text))
+        if text is not None:
+            histogram = histogram or LatencyHistogram()
+            histogram.merge(LatencyHistogram.decode(text))
     return histogram
 
 
 def merge_results(results: Sequence[LoadResult]) -> LoadResult:
     """One result from the results of the shards (or workers) of one LoadTest.
 
-    Counts, outcomes and ``dropped`` are added; histograms (per call, overall, lag, initialize) and time
+    Counts, outcomes and ``dropped`` are added; histograms (per call, overall, time to first byte, lag,
+    initialize) and time
     series merged; the duration is the longest shard's and the start the earliest. Thresholds are evaluated
     again on the merged numbers (``rate`` over the longest duration); one that aborted a shard stays failed.
     ``UsageError`` when the results are not of the same spec; ``ValueError`` for a corrupt histogram.
@@ -169,11 +171,12 @@ def merge_results(results: Sequence[LoadResult]) -> LoadResult:
     names = tuple(call.name for call in first.calls)
     metrics = Metrics(names, started_at=min(r.started_at for r in results), start_ns=0)
     for position, name in enumerate(names):
-        parts = [(dict(r.calls[position].outcomes), r.calls[position].histogram) for r in results]
-        metrics.entries[name] = _counter(parts)
-    metrics.overall = _counter([(dict(r.overall.outcomes), r.overall.histogram) for r in results])
-    lag = _counter([({}, r.lag_histogram) for r in results]).histogram
-    initialize = _optional_histogram(results)
+        metrics.entries[name] = _counter([r.calls[position] for r in results])
+    metrics.overall = _counter([r.overall for r in results])
+    lag = LatencyHistogram()
+    for result in results:
+        lag.merge(LatencyHistogram.decode(result.lag_histogram))
+    initialize = _optional_histogram([r.initialize_histogram for r in results])
     series = TimeSeries.from_record(first.series)
     for other in results[1:]:
         series.merge(TimeSeries.from_record(other.series))

@@ -71,6 +71,18 @@ class Transport(Protocol):
         ...
 
 
+FirstByte = Callable[[tuple[RequestId, ...], int], None]
+"""Told the requests whose answer's HTTP response head just arrived, and when (``perf_counter_ns``)."""
+
+
+@runtime_checkable
+class TimedTransport(Protocol):
+    """A transport that can tell when each request's answer began to arrive (HTTP: the response head),
+    apart from when the answer was complete: time to first byte."""
+
+    on_first_byte: FirstByte | None
+
+
 @runtime_checkable
 class PushTransport(Protocol):
     """A transport whose answers arrive in tasks of its own (one per HTTP request): it can hand

@@ -16,6 +16,7 @@ has no client notifications, so ``notifications/cancelled`` aborts the request's
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Final
@@ -25,7 +26,7 @@ import trio
 
 from mcpctl.errors import HttpStatusError, ProtocolError, ServerError, TransportError
 from mcpctl.mcp.jsonrpc import Message, RequestId
-from mcpctl.mcp.transports.base import Era, Failed, FrameTap, Incoming, Sink
+from mcpctl.mcp.transports.base import Era, Failed, FirstByte, FrameTap, Incoming, Sink
 from mcpctl.mcp.transports.http_answer import AnswerReader
 from mcpctl.mcp.transports.http_auth import AUTH_ROUNDS, RequestAuth
 from mcpctl.mcp.transports.http_backend import BackendName, Headers, HttpBackend, HttpResponse, make_backend
@@ -78,6 +79,8 @@ class StreamableHttpTransport:
         self._closed = False
         self._inbox, self._outbox_recv = trio.open_memory_channel[list[Incoming]](math.inf)
         self._sink: Sink | None = None
+        self.on_first_byte: FirstByte | None = None
+        """Told when the response head to each POSTed request arrives (the session sets it)."""
 
     # -- the Transport protocol -----------------------------------------------------------------
     async def send(self, messages: Sequence[Message]) -> None:
@@ -219,6 +222,8 @@ class StreamableHttpTransport:
                     return
 
     async def _read_answer(self, msg: Message, response: HttpResponse, reader: AnswerReader) -> None:
+        if self.on_first_byte is not None:
+            self.on_first_byte(tuple(reader.waiting), time.perf_counter_ns())
         if msg["method"] == "initialize" and (sid := response.headers.get("mcp-session-id")):
             self.session_id = sid
             self._restamp()

@@ -110,6 +110,7 @@ class LeanBackend:
         self._authority = parts.netloc.rpartition("@")[2]
         self._connect_timeout = connect_timeout
         self._idle: list[_Connection] = []
+        self._closed = False
         self._heads: dict[tuple[str, str, tuple[tuple[str, str], ...]], bytes] = {}
 
     def _head(self, method: str, url: str, headers: Headers) -> bytes:
@@ -194,16 +195,22 @@ class LeanBackend:
             raise TransportError(f"{where}: connection broken ({type(exc).__name__}: {exc})") from None
         finally:
             if conn is not None:
-                if clean and len(self._idle) < _MAX_IDLE:
+                # after aclose nothing is pooled: a request still unwinding then (a cancel notice
+                # posted as the session closes) would leave its connection open for good
+                if clean and not self._closed and len(self._idle) < _MAX_IDLE:
                     conn.reset()
                     self._idle.append(conn)
                 else:
                     await trio.aclose_forcefully(conn.stream)
 
     async def aclose(self) -> None:
+        self._closed = True
         idle, self._idle = self._idle, []
-        for conn in idle:
-            await trio.aclose_forcefully(conn.stream)
+        # shielded: closing usually happens in a cancelled scope (the session's owner was cancelled), where
+        # the first aclose_forcefully's checkpoint would raise and leave the other connections open
+        with trio.CancelScope(shield=True):
+            for conn in idle:
+                await trio.aclose_forcefully(conn.stream)
 
 
 class _Body:

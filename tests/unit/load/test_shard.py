@@ -94,10 +94,11 @@ def thresholds(*texts: str) -> tuple[Threshold, ...]:
 
 
 def build(samples: list[tuple[str, str, int, float]], *, watch: Watch, duration: float = 10.0) -> LoadResult:
-    """A result of the samples (call, outcome, latency ns, seconds since the start)."""
+    """A result of the samples (call, outcome, latency ns, seconds since the start); ``echo`` calls have a
+    time to first byte (half their latency), ``refuse`` calls none (as over stdio)."""
     metrics = Metrics(("echo", "refuse"), started_at=START, start_ns=0)
     for call, outcome, latency_ns, at in samples:
-        metrics.record(call, outcome, latency_ns, int(at * 1e9))
+        metrics.record(call, outcome, latency_ns, int(at * 1e9), latency_ns // 2 if call == "echo" else 0)
         metrics.lag.record(latency_ns // 100)
     return LoadResult(
         name="steady",
@@ -144,6 +145,9 @@ def test_merge_equals_one_run_over_the_same_samples() -> None:
 
     assert merged.overall.latency.p99 == whole.overall.latency.p99
     assert merged.overall == whole.overall
+    assert merged.calls[0].first_byte is not None
+    assert merged.calls[0].first_byte == whole.calls[0].first_byte
+    assert merged.calls[1].first_byte is None
     assert merged.calls == whole.calls
     assert merged.lag == whole.lag
     assert merged.dropped == shard_a.dropped + shard_b.dropped
