@@ -371,6 +371,10 @@ def load_command(
         str | None,
         typer.Option("--shard", help="I/N: run shard I of N (1/N of the load); combine with mcpctl merge."),
     ] = None,
+    workers: Annotated[
+        int, typer.Option("--workers", help="Run the load on N processes (N cores), merged as shards are.")
+    ] = 1,
+    worker: Annotated[str | None, typer.Option("--worker", hidden=True)] = None,
 ) -> None:
     """Run the LoadTest documents of the given specs one after another: live view on stderr, k6-like
     summary on stdout. Exit 0 every threshold held, 1 a threshold failed or a test aborted, 2 bad
@@ -386,6 +390,8 @@ def load_command(
             output=output,
             reports=report or [],
             shard=shard,
+            workers=workers,
+            worker=worker,
         )
     )
 

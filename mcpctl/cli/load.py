@@ -5,20 +5,24 @@ failed or a test aborted, 2 for bad input, 3 when a server could not be reached,
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 
 import orjson
 
 from mcpctl.cli.handler import EXIT_OK, run_async
 from mcpctl.cli.load_view import Redact, load_view, summaries
+from mcpctl.cli.load_workers import run_worker, run_workers, worker_argv
 from mcpctl.engine.load.metrics import LoadResult
 from mcpctl.engine.load.result_json import to_json
-from mcpctl.engine.load.runner import run_load
-from mcpctl.engine.load.shard import parse_shard, shard_spec
+from mcpctl.engine.load.runner import run_load, seed_for
+from mcpctl.engine.load.shard import parse_shard, part_seed, shard_spec
 from mcpctl.errors import UsageError
 from mcpctl.spec.build import SpecSet, load_specs
 from mcpctl.spec.load_model import LoadTestSpec
 from mcpctl.store.files import write_atomic
+
+MAX_WORKERS = 64
 
 
 def run(
@@ -30,22 +34,43 @@ def run(
     output: str,
     reports: Sequence[str],
     shard: str | None = None,
+    workers: int = 1,
+    worker: str | None = None,
 ) -> int:
-    """Run the selected LoadTests of ``paths`` (only shard ``I/N`` of their load with ``shard``); print
-    their summaries; return the exit code."""
+    """Run the selected LoadTests of ``paths`` (only shard ``I/N`` of their load with ``shard``; on
+    ``workers`` processes); print their summaries; return the exit code. ``worker`` (``I/N``) is the
+    hidden mode of one worker process (:mod:`mcpctl.cli.load_workers`)."""
     if output not in ("text", "json"):
         raise UsageError(f"--output {output!r}: expected text or json")
+    if not 1 <= workers <= MAX_WORKERS:
+        raise UsageError(f"--workers {workers}: expected 1 to {MAX_WORKERS}")
     split = parse_shard(shard) if shard is not None else None
+    part = parse_shard(worker) if worker is not None else None
     report_paths = [report_path(option) for option in reports]
     specs = load_specs(list(paths), servers_files=list(servers_files))
     selected = _selected(specs, paths, select)
-    if split is not None:
-        selected = tuple(shard_spec(spec, *split) for spec in selected)
     redact = specs.secrets.redact
     done: list[tuple[LoadResult, LoadTestSpec]] = []
     code = EXIT_OK
     for spec in selected:
-        result, run_code = _run_one(spec, specs, seed=seed, output=output)
+        spec, spec_seed = _part(spec, seed, split)
+        if part is not None:
+            spec, spec_seed = _part(spec, spec_seed, part)
+            return run_async(partial(run_worker, spec, specs, seed=spec_seed))
+        argvs = [
+            worker_argv(
+                paths,
+                servers_files=servers_files,
+                name=spec.metadata.name,
+                seed=seed,
+                shard=shard,
+                part=(n, workers),
+            )
+            for n in range(1, workers + 1)
+        ]
+        result, run_code = _run_one(
+            spec, specs, seed=spec_seed, output=output, argvs=argvs if workers > 1 else []
+        )
         if result is None:  # the test could not run (server unreachable, Ctrl-C): stop here
             code = run_code
             break
@@ -57,6 +82,14 @@ def run(
         for path in report_paths:
             write_report(path, document)
     return code
+
+
+def _part(spec: LoadTestSpec, seed: int | None, part: tuple[int, int] | None) -> tuple[LoadTestSpec, int]:
+    """Part ``(I, N)`` of ``spec``'s load and its seed (the whole spec and its seed without ``part``)."""
+    seed = seed_for(spec.metadata.name) if seed is None else seed
+    if part is None:
+        return spec, seed
+    return shard_spec(spec, *part), part_seed(seed, part[0])
 
 
 def report_path(option: str) -> Path:
@@ -79,17 +112,22 @@ def _selected(specs: SpecSet, paths: Sequence[str], select: str | None) -> tuple
 
 
 def _run_one(
-    spec: LoadTestSpec, specs: SpecSet, *, seed: int | None, output: str
+    spec: LoadTestSpec, specs: SpecSet, *, seed: int, output: str, argvs: Sequence[list[str]]
 ) -> tuple[LoadResult | None, int]:
+    """Run ``spec`` here, or on one worker process per command line of ``argvs``."""
     holder: list[LoadResult] = []
     view = load_view(spec, redact=specs.secrets.redact, quiet=output == "json")
 
     async def main() -> int:
+        if argvs:
+            run = run_workers(spec, argvs, view)
+        else:
+            run = run_load(spec, servers=specs.servers, seed=seed, on_second=view.on_second if view else None)
         if view is None:
-            holder.append(await run_load(spec, servers=specs.servers, seed=seed))
+            holder.append(await run)
             return EXIT_OK
         with view:
-            holder.append(await run_load(spec, servers=specs.servers, seed=seed, on_second=view.on_second))
+            holder.append(await run)
         return EXIT_OK
 
     code = run_async(main)

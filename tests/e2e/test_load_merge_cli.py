@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from mcpctl.engine.load.shard import part_seed
 from testing.cli import mcpctl
 from tests.e2e.test_load_cli import STEADY, make_project, picks, row
 
@@ -33,19 +34,21 @@ def shard(project: Path, index: int, select: str = "steady") -> dict[str, Any]:
 
 def test_two_shards_merge_into_the_whole_profile(project: Path) -> None:
     first, second = shard(project, 1), shard(project, 2)
-    # 20 calls/s for 2 s, split in two: each shard sends 20 of the 40 calls (same seed: the same picks)
+    # 20 calls/s for 2 s, split in two: each shard sends 20 of the 40 calls; shard 1 keeps the seed,
+    # shard 2 draws from one derived from it (not the same picks)
     assert [r["overall"]["count"] for r in (first, second)] == [20, 20]
+    assert [r["seed"] for r in (first, second)] == [1, part_seed(1, 2)]
 
     done = mcpctl("merge", "shard1.json", "shard2.json", "--report", "json:merged.json", cwd=project)
 
     assert (done.returncode, done.stderr) == (0, "")
     lines = done.stdout.splitlines()
     assert lines[0].startswith("LoadTest/steady: arrival-rate, shared sessions, seed 1, 2.")
-    echo, refuse = picks(20)
-    assert row(done.stdout, "echo") == [str(2 * echo), "100.0"]
-    assert row(done.stdout, "overall") == ["40", f"{100 * echo / 20:.1f}"]
+    (echo1, refuse1), (echo2, refuse2) = picks(20), picks(20, part_seed(1, 2))
+    assert row(done.stdout, "echo") == [str(echo1 + echo2), "100.0"]
+    assert row(done.stdout, "overall") == ["40", f"{100 * (echo1 + echo2) / 40:.1f}"]
     assert lines[-2].startswith("  ✓ p99 < 5s: ")
-    assert lines[-1] == f"  ✓ error_rate < 60%: {100 * refuse / 20:.4g}%"
+    assert lines[-1] == f"  ✓ error_rate < 60%: {100 * (refuse1 + refuse2) / 40:.4g}%"
     [merged] = json.loads((project / "merged.json").read_text(encoding="utf-8"))["results"]
     assert merged["overall"]["count"] == 40
     assert merged["overall"]["latency"]["count"] == 40

@@ -292,8 +292,12 @@ async def run_load(
     seed: int | None = None,
     on_second: LiveHook | None = None,
     target: ServerTarget | None = None,
+    stop: trio.Event | None = None,
 ) -> LoadResult:
     """Run ``spec`` against its server (a name is looked up in ``servers``; ``target`` overrides both).
+
+    Setting ``stop`` ends the load at once, as an abort would (requests in flight are cancelled), and the
+    result covers what ran: how a worker stops when another one aborted.
 
     Raises :class:`UsageError` for a missing server or an unreadable data file, and the server's error when
     the ``shared`` session (or the first of a ``per-vu`` open-model pool) cannot be opened.
@@ -307,7 +311,7 @@ async def run_load(
     async with trio.open_nursery() as nursery:
         sessions = Sessions(target, nursery, initialize)
         try:
-            result = await _run(spec, requests, sessions, seed, on_second)
+            result = await _run(spec, requests, sessions, seed, on_second, stop)
         except McpctlError as error:
             failure = error  # raised below, not wrapped in the nursery's exception group
         nursery.cancel_scope.cancel()  # closes every kept session
@@ -318,7 +322,12 @@ async def run_load(
 
 
 async def _run(
-    spec: LoadTestSpec, requests: _Requests, sessions: Sessions, seed: int, on_second: LiveHook | None
+    spec: LoadTestSpec,
+    requests: _Requests,
+    sessions: Sessions,
+    seed: int,
+    on_second: LiveHook | None,
+    stop: trio.Event | None,
 ) -> LoadResult:
     profile = spec.profile
     shared = None
@@ -337,6 +346,8 @@ async def _run(
     with trio.CancelScope() as load_scope:
         async with trio.open_nursery() as nursery:
             nursery.start_soon(_watch, watch, metrics, load_scope, on_second)
+            if stop is not None:
+                nursery.start_soon(_stop_when, stop, load_scope)
             if profile.model == "arrival-rate":
                 await run_open(
                     profile,
@@ -351,6 +362,11 @@ async def _run(
             nursery.cancel_scope.cancel()
     elapsed = (sessions.clock_ns() - start_ns) / 1e9
     return _result(spec, seed, metrics, watch, elapsed)
+
+
+async def _stop_when(stop: trio.Event, load_scope: trio.CancelScope) -> None:
+    await stop.wait()
+    load_scope.cancel()
 
 
 async def _watch(

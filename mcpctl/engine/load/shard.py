@@ -15,6 +15,7 @@ and re-evaluated on the merged numbers; the time a threshold first broke is the 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from collections.abc import Sequence
 
 from mcpctl.engine.load.metrics import CallStats, Counter, LoadResult, Metrics, ThresholdResult
@@ -38,6 +39,15 @@ def parse_shard(text: str) -> tuple[int, int]:
     if not 1 <= index <= count:
         raise UsageError(f"--shard {text!r}: the shard index must be between 1 and {count}")
     return index, count
+
+
+def part_seed(seed: int, index: int) -> int:
+    """The seed of part ``index`` (1-based) of a load split in shards or workers: part 1 keeps ``seed`` (so
+    ``1/1`` is the whole run), the others get one derived from it, so that parts do not all draw the same
+    entries and data records in the same order."""
+    if index == 1:
+        return seed
+    return int.from_bytes(hashlib.sha256(f"{seed}/{index}".encode()).digest()[:8], "big")
 
 
 def _vus_share(target: float, index: int, count: int) -> int:
