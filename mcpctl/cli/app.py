@@ -375,6 +375,7 @@ def load_command(
         int, typer.Option("--workers", help="Run the load on N processes (N cores), merged as shards are.")
     ] = 1,
     worker: Annotated[str | None, typer.Option("--worker", hidden=True)] = None,
+    state_dir: StateDirOpt = None,
 ) -> None:
     """Run the LoadTest documents of the given specs one after another: live view on stderr, k6-like
     summary on stdout. Exit 0 every threshold held, 1 a threshold failed or a test aborted, 2 bad
@@ -392,6 +393,7 @@ def load_command(
             shard=shard,
             workers=workers,
             worker=worker,
+            state_dir=state_dir,
         )
     )
 

@@ -14,12 +14,16 @@ from mcpctl.cli.handler import EXIT_OK, run_async
 from mcpctl.cli.load_view import Redact, load_view, summaries
 from mcpctl.cli.load_workers import run_worker, run_workers, worker_argv
 from mcpctl.engine.load.metrics import LoadResult
+from mcpctl.engine.load.record import load_suite
 from mcpctl.engine.load.result_json import to_json
 from mcpctl.engine.load.runner import run_load, seed_for
 from mcpctl.engine.load.shard import parse_shard, part_seed, shard_spec
+from mcpctl.engine.results import RunResult
 from mcpctl.errors import UsageError
 from mcpctl.spec.build import SpecSet, load_specs
 from mcpctl.spec.load_model import LoadTestSpec
+from mcpctl.store import new_run_id, open_store
+from mcpctl.store import state_dir as resolve_state_dir
 from mcpctl.store.files import write_atomic
 
 MAX_WORKERS = 64
@@ -36,6 +40,7 @@ def run(
     shard: str | None = None,
     workers: int = 1,
     worker: str | None = None,
+    state_dir: str | None = None,
 ) -> int:
     """Run the selected LoadTests of ``paths`` (only shard ``I/N`` of their load with ``shard``; on
     ``workers`` processes); print their summaries; return the exit code. ``worker`` (``I/N``) is the
@@ -76,12 +81,51 @@ def run(
             break
         done.append((result, spec))
         code = max(code, result.exit_code)
+    run_id = record(done, command="load", state_dir=state_dir, redact=redact).run_id if done else None
     _print(done, output=output, redact=redact, shard=shard)
     if done:
         document = results_document([result for result, _ in done], redact=redact, shard=shard)
         for path in report_paths:
             write_report(path, document)
+    if run_id is not None and output == "text":
+        print(f"run {run_id}: mcpctl show {run_id}")
     return code
+
+
+def run_each(specs: SpecSet, *, output: str) -> tuple[list[tuple[LoadResult, LoadTestSpec]], int]:
+    """Run every LoadTest of ``specs`` here, one after another (``mcpctl apply``): the results and the exit
+    code; a test that could not run (server unreachable, Ctrl-C) ends the sequence with its code."""
+    done: list[tuple[LoadResult, LoadTestSpec]] = []
+    code = EXIT_OK
+    for spec in specs.loads:
+        result, run_code = _run_one(spec, specs, seed=seed_for(spec.metadata.name), output=output, argvs=[])
+        if result is None:
+            return done, run_code
+        done.append((result, spec))
+        code = max(code, result.exit_code)
+    return done, code
+
+
+def record(
+    done: Sequence[tuple[LoadResult, LoadTestSpec]],
+    *,
+    command: str,
+    state_dir: str | Path | None,
+    redact: Redact,
+) -> RunResult:
+    """Save the results in the state store as one run of ``command``; the run recorded."""
+    first = done[0][0]
+    run = RunResult(
+        run_id=new_run_id(first.started_at),
+        command=command,
+        started_at=first.started_at,
+        duration_ms=1000 * sum(result.duration for result, _ in done),
+        suites=tuple(load_suite(result, spec) for result, spec in done),
+    )
+    directory = state_dir if isinstance(state_dir, Path) else resolve_state_dir(state_dir)
+    with open_store(directory) as store:
+        store.save_run(run, redact=redact)
+    return run
 
 
 def _part(spec: LoadTestSpec, seed: int | None, part: tuple[int, int] | None) -> tuple[LoadTestSpec, int]:

@@ -11,9 +11,10 @@ from typing import TYPE_CHECKING, TextIO
 from tabulate import tabulate
 
 from mcpctl.engine.load.metrics import OK, CallStats, LoadResult, Metrics, ThresholdResult
+from mcpctl.engine.load.record import observed
 from mcpctl.engine.load.schedule import target_at
 from mcpctl.engine.load.shard import result_thresholds
-from mcpctl.spec.load_model import LATENCY_METRICS, LoadTestSpec, Threshold
+from mcpctl.spec.load_model import LoadTestSpec, Threshold
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -41,21 +42,11 @@ def _row(label: str, stats: CallStats, duration: float) -> list[str]:
     return [label, str(stats.count), f"{rate:.1f}", _ok_percent(stats), *(f"{ms:.2f}" for ms in times)]
 
 
-def _value(threshold: Threshold, value: float | None) -> str:
-    if value is None:
-        return "no calls"
-    if threshold.metric in LATENCY_METRICS:
-        return f"{value:.1f}ms"
-    if threshold.metric == "error_rate":
-        return f"{100 * value:.4g}%"
-    return f"{value:.1f}/s"
-
-
 def threshold_line(threshold: Threshold, result: ThresholdResult) -> str:
     """``✗ p99 < 250ms: 312.4ms`` (with the call, when and whether it broke live, whether it aborted)."""
     mark = "✓" if result.passed else "✗"
     call = f" (call {result.call})" if result.call else ""
-    line = f"{mark} {result.text}{call}: {_value(threshold, result.value)}"
+    line = f"{mark} {result.text}{call}: {observed(threshold, result.value)}"
     if result.aborted:
         return f"{line} (aborted the test at {result.broke_at:g}s)"
     if result.broke_at is not None and result.passed:  # a rate below target during the ramp, say

@@ -40,11 +40,7 @@ def run(options: dict[str, object], *, command: str) -> int:
         _finish_plans(resumed, targets, output=output, redact=redact)
         return code
     specs = load_specs(_strings(options["paths"]), servers_files=_strings(options["servers_files"]))
-    if specs.loads and command == "apply":
-        # validated with the rest; apply does not run load yet (it would need its own report and store)
-        names = ", ".join(f"LoadTest/{load.metadata.name}" for load in specs.loads)
-        print(f"mcpctl: not run by apply (run them with mcpctl load): {names}", file=sys.stderr)
-    if not specs.suites and not specs.plans:
+    if not specs.suites and not specs.plans and not (specs.loads and command == "apply"):
         return _nothing_to_run(specs, command=command, paths=_strings(options["paths"]))
     codes: list[int] = []
     results: list[RunResult] = []
@@ -71,9 +67,29 @@ def run(options: dict[str, object], *, command: str) -> int:
         codes.append(code)
         _finish_plans(done, [], output=output, redact=specs.secrets.redact)
         results.extend(done)
+    if specs.loads and command == "apply" and not any(code in (2, 130) for code in codes):
+        loaded, code = _run_loads(specs, directory=directory, output=output)
+        codes.append(code)
+        results.extend(loaded)
     if results:
         write_reports(_combined(results), targets, redact=specs.secrets.redact)
     return worst(codes)
+
+
+def _run_loads(specs: SpecSet, *, directory: Path, output: str) -> tuple[list[RunResult], int]:
+    """``apply``'s LoadTests, after the suites and plans: each shown live and summarized as ``mcpctl load``
+    does, recorded as one run of ``apply``."""
+    from mcpctl.cli import load
+    from mcpctl.cli.load_view import summaries
+
+    done, code = load.run_each(specs, output=output)
+    if not done:
+        return [], code
+    run = load.record(done, command="apply", state_dir=directory, redact=specs.secrets.redact)
+    if output == "text":
+        print(summaries(done, redact=specs.secrets.redact))
+    _print(run, output=output, specs=specs)
+    return [run], code
 
 
 def worst(codes: Sequence[int]) -> int:

@@ -10,6 +10,7 @@ from tabulate import tabulate
 
 from mcpctl.cli.handler import EXIT_OK, fail
 from mcpctl.cli.progress import use_color
+from mcpctl.engine.load.record import KIND as LOAD_KIND
 from mcpctl.engine.results import RunResult, SuiteResult
 from mcpctl.errors import McpctlError, UsageError
 from mcpctl.report.json import iso8601, render_json
@@ -57,7 +58,21 @@ def run_show(ref: str, *, state_dir: str | None, output: str) -> int:
     else:
         print(_header(run))
         print(render_summary(run, color=use_color(sys.stdout), redact=str, show_hint=False))
+        for suite in run.suites:
+            if suite.kind == LOAD_KIND and suite.attachment:
+                print(f"\n{_load_summary(suite.attachment)}")
     return EXIT_OK
+
+
+def _load_summary(attachment: str) -> str:
+    """The summary ``mcpctl load`` printed, from the result the suite keeps."""
+    from mcpctl.cli.load_view import render_summary as load_summary
+    from mcpctl.engine.load.result_json import from_json
+
+    try:
+        return load_summary(from_json(orjson.loads(attachment)), None, redact=str)
+    except (orjson.JSONDecodeError, ValueError) as exc:
+        return f"(the load result recorded here is unreadable: {exc})"
 
 
 def _check_output(output: str) -> None:

@@ -77,6 +77,9 @@ class SuiteResult:
     cases: tuple[CaseResult, ...] = ()
     error: str = ""
     """Set when the suite could not run at all (the server did not start or answer)."""
+    attachment: str = ""
+    """A JSON document kept beside the cases, "" when none: a LoadTest's whole result (counts, encoded
+    histograms, the per-second series), which its threshold cases only summarize."""
 
     @property
     def status(self) -> Status:

@@ -41,9 +41,8 @@ class _Connections:
         return self._clients[name]
 
 
-def server_label(suite: TestSuiteSpec) -> str:
-    """The suite's server as a reader knows it: its name, or the inline command or URL."""
-    server = suite.server
+def server_label(server: str | ServerDef) -> str:
+    """A spec's server as a reader knows it: its name, or the inline command or URL."""
     if isinstance(server, str):
         return server
     if isinstance(server, HttpServer):
@@ -100,7 +99,7 @@ async def _run_suite(
     progress: Progress | None,
 ) -> SuiteResult:
     started, start = time.time(), time.perf_counter_ns()
-    label = server_label(suite)
+    label = server_label(suite.server)
     if isinstance(suite.server, str):
         key, server = f"name:{suite.server}", servers[suite.server]
     else:

@@ -7,10 +7,12 @@ The shape is a public contract; add keys, never rename or remove them::
      "suites": [{"kind", "name", "server", "serverInfo", "protocol", "spec": {"path", "sha256"},
                  "startedAt", "durationMs", "status", "error",
                  "cases": [{"name", "status", "durationMs", "attempts", "flaky", "message", "details",
-                            "latency", "output", "file", "line"}]}]}
+                            "latency", "output", "file", "line"}],
+                 "attachment"}]}
 
 Times are ISO 8601 in UTC with milliseconds; durations are milliseconds; ``latency`` is ``null`` or
-``{"count", "min", "p50", "p90", "p95", "p99", "max", "mean"}`` in milliseconds.
+``{"count", "min", "p50", "p90", "p95", "p99", "max", "mean"}`` in milliseconds; ``attachment`` is ``null`` or
+a suite's own document (a LoadTest's whole result, as ``mcpctl load -o json`` prints it).
 """
 
 from __future__ import annotations
@@ -69,6 +71,7 @@ def _suite(suite: SuiteResult) -> dict[str, object]:
         "status": suite.status,
         "error": suite.error,
         "cases": [_case(case) for case in suite.cases],
+        "attachment": orjson.loads(suite.attachment) if suite.attachment else None,
     }
 
 

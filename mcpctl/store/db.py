@@ -170,7 +170,7 @@ class Store:
                     self._conn.execute(f"DELETE FROM {table} WHERE {column} = ?", (run.run_id,))
             self._conn.execute("INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?)", rows.run_row(run, hide))
             self._conn.executemany(
-                "INSERT INTO suites VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO suites VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 rows.suite_rows(run, hide),
             )
             self._conn.executemany(

@@ -41,6 +41,7 @@ def suite_rows(run: RunResult, redact: Redact) -> list[Row]:
             suite.duration_ms,
             suite.status,
             redact(suite.error),
+            redact(suite.attachment),
         )
         for position, suite in enumerate(run.suites)
     ]
@@ -97,6 +98,7 @@ def _suite(row: sqlite3.Row, cases: list[CaseResult]) -> SuiteResult:
         duration_ms=row["duration_ms"],
         cases=tuple(cases),
         error=row["error"],
+        attachment=row["attachment"],
     )
 
 

@@ -82,6 +82,10 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX mock_calls_by_tool ON mock_calls (tool, serve_id);
     """,
+    # 3: a JSON document a suite keeps beside its cases (a LoadTest's whole result)
+    """
+    ALTER TABLE suites ADD COLUMN attachment TEXT NOT NULL DEFAULT ''
+    """,
 )
 
 VERSION = len(MIGRATIONS)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from pathlib import Path
 
 import pytest
@@ -116,13 +117,15 @@ def test_a_passing_open_model_run_prints_the_summary_and_exits_0(project: Path) 
     assert lines[13].startswith("initialize (1) p50 ")
     assert lines[14] == "thresholds:"
     assert lines[15].startswith("  ✓ p99 < 5s: ")
-    assert lines[16:] == [f"  ✓ error_rate < 60%: {100 * refuse / 40:.4g}%"]
+    assert lines[16] == f"  ✓ error_rate < 60%: {100 * refuse / 40:.4g}%"
+    assert re.fullmatch(r"run (\S+): mcpctl show \1", lines[17])
+    assert len(lines) == 18
 
 
 def test_a_broken_abort_threshold_stops_the_test_and_exits_1(project: Path) -> None:
     done = mcpctl("load", "load.yaml", "--select", "breaking", "--seed", "1", cwd=project)
     assert done.returncode == 1, done.stderr
-    tail = done.stdout.splitlines()[-4:]
+    tail = done.stdout.splitlines()[-5:-1]
     assert tail[0] == "thresholds:"
     assert tail[1].startswith("  ✓ p99 < 5s: ")
     assert tail[2:] == [
@@ -192,3 +195,43 @@ def test_a_report_other_than_json_exits_2(project: Path) -> None:
     assert done.stderr == (
         "mcpctl: error: --report 'junit:r.xml': expected json:PATH (the only report format of mcpctl load)\n"
     )
+
+
+def test_the_run_is_recorded_and_shown_again(project: Path) -> None:
+    done = mcpctl("load", "load.yaml", "--select", "steady", "--seed", "1", cwd=project)
+    assert done.returncode == 0, done.stderr
+    run_id = done.stdout.splitlines()[-1].split()[1].rstrip(":")
+    listed = mcpctl("runs", cwd=project)
+    assert listed.stdout.splitlines()[1].split()[:8] == [
+        run_id, *listed.stdout.splitlines()[1].split()[1:3], "load", "LoadTest/steady", "passed", "3", "0"
+    ]  # fmt: skip
+    shown = mcpctl("show", run_id, cwd=project)
+    assert shown.returncode == 0, shown.stderr
+    # the summary mcpctl load printed, from the whole result the run keeps
+    summary = done.stdout.splitlines()[:-1]
+    assert shown.stdout.splitlines()[-len(summary) :] == summary
+    assert "LoadTest/steady  threshold error_rate < 60%" in shown.stdout
+    document = json.loads(mcpctl("show", run_id, "-o", "json", cwd=project).stdout)
+    [suite] = document["suites"]
+    assert (suite["kind"], suite["name"], suite["status"]) == ("LoadTest", "steady", "passed")
+    assert [case["name"] for case in suite["cases"]] == [
+        "arrival-rate load", "threshold p99 < 5s", "threshold error_rate < 60%"
+    ]  # fmt: skip
+    assert suite["cases"][0]["latency"]["count"] == 40
+    assert suite["attachment"]["overall"]["count"] == 40
+    assert suite["attachment"]["seed"] == 1
+
+
+def test_apply_runs_the_load_tests_records_them_and_reports_junit(project: Path) -> None:
+    done = mcpctl("apply", "load.yaml", "--report", "junit:junit.xml", cwd=project)
+    assert done.returncode == 1, done.stderr  # breaking aborts on its threshold
+    assert "LoadTest/steady: arrival-rate, shared sessions, seed " in done.stdout
+    assert "aborted: threshold 'error_rate < 1% (call refuse)' broke at 1s (observed 1)" in done.stdout
+    junit = (project / "junit.xml").read_text(encoding="utf-8")
+    assert 'testsuite name="LoadTest/breaking"' in junit
+    assert 'testcase name="threshold error_rate &lt; 1% (call refuse)"' in junit
+    listed = mcpctl("runs", "-o", "json", cwd=project)
+    [run] = json.loads(listed.stdout)
+    assert (run["command"], run["suites"], run["exitCode"]) == (
+        "apply", ["LoadTest/steady", "LoadTest/breaking"], 1
+    )  # fmt: skip

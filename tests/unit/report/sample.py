@@ -43,6 +43,7 @@ def sample_run(run_id: str = "20261125T161203-3fa2c1", *, started_at: float = ST
             CaseResult(name="later", status="skipped", duration_ms=0.0, message="not yet"),
             CaseResult(name="retried", status="passed", duration_ms=1500.0, attempts=2, flaky=True),
         ),
+        attachment='{"kept": ["beside", "the cases"]}',
     )
     broken = SuiteResult(
         kind="TestSuite",

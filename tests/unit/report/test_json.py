@@ -29,6 +29,7 @@ def test_the_documented_shape() -> None:
         "durationMs": 1200.0,
         "status": "failed",
         "error": "",
+        "attachment": {"kept": ["beside", "the cases"]},
     }
     assert basic["cases"][0] == {
         "name": "lists tools",
@@ -59,6 +60,7 @@ def test_the_documented_shape() -> None:
     assert broken["error"] == "server did not start (exit code 1); stderr: no such file"
     assert broken["cases"] == []
     assert broken["serverInfo"] == {}
+    assert broken["attachment"] is None
 
 
 def test_keys_and_values_are_redacted() -> None:

@@ -10,7 +10,7 @@ import pytest
 
 from mcpctl.errors import UsageError
 from mcpctl.store import RunSummary, new_run_id, open_store, state_dir
-from mcpctl.store.schema import VERSION
+from mcpctl.store.schema import MIGRATIONS, VERSION
 from tests.unit.report.sample import STARTED, sample_run
 
 
@@ -41,6 +41,23 @@ def test_an_existing_directory_gets_no_gitignore(tmp_path: Path) -> None:
     with open_store(tmp_path):
         pass
     assert not (tmp_path / ".gitignore").exists()
+
+
+def test_a_version_2_database_is_migrated_keeping_its_runs(tmp_path: Path) -> None:
+    conn = sqlite3.connect(tmp_path / "state.db")
+    for script in MIGRATIONS[:2]:
+        conn.executescript(script)
+    conn.execute("PRAGMA user_version = 2")
+    conn.execute("INSERT INTO runs VALUES ('r1', 'test', 1.0, 2.0, 'passed', 0)")
+    conn.execute(
+        "INSERT INTO suites VALUES ('r1', 0, 'TestSuite', 's', 'echo', '{}', '', 'a.yaml', '', 1.0, 2.0,"
+        " 'passed', '')"
+    )
+    conn.commit()
+    conn.close()
+    with open_store(tmp_path) as store:
+        [suite] = store.get_run("r1").suites
+    assert (suite.name, suite.attachment) == ("s", "")
 
 
 def test_an_empty_database_file_is_migrated(tmp_path: Path) -> None:

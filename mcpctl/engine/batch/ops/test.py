@@ -54,7 +54,7 @@ class TestOperation:
                 id=step_id(self.index, "test", name),
                 op="test",
                 item=name,
-                summary=f"test {name} ({_tests(len(suites[name].tests))} against {server_label(suites[name])})",
+                summary=f"test {name} ({_tests(len(suites[name].tests))} against {server_label(suites[name].server)})",
             )
             for name in self.op.suites
         )
