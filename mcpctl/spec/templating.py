@@ -4,7 +4,9 @@ Specs are data, not code: ``{{ steps.create.id }}``, ``{{ uuid() }}`` and ``{{ n
 :class:`~jinja2.sandbox.ImmutableSandboxedEnvironment` that refuses, with a :class:`TemplateError`:
 
 - private and dunder attributes (``''.__class__``), checked when compiling and again at run time;
-- calling anything but ``range``, ``dict``, ``uuid``, ``now`` and a few read-only ``str``/``dict`` methods;
+- calling anything but ``range``, ``dict``, ``uuid``, ``now``, the generators ``random_int(low, high)``,
+  ``random_choice(list)`` and ``random_string(length[, alphabet])`` (seeded by a load test:
+  :func:`seeded_random`) and a few read-only ``str``/``dict`` methods;
 - macros, imports and nested loops (the cheap ways to burn CPU);
 - values and output beyond :data:`MAX_OUTPUT_CHARS`, integers beyond :data:`MAX_INT_BITS` and renders
   longer than :data:`MAX_RENDER_SECONDS`; sizes are checked *before* ``*``, ``+``, ``~`` and ``join`` allocate.
@@ -15,7 +17,9 @@ an int); any other template renders to text.
 
 from __future__ import annotations
 
+import random
 import re
+import string
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -74,15 +78,70 @@ class _Refused(SecurityError):
     """A resource limit or policy refused an operation while rendering."""
 
 
+_RANDOM: ContextVar[random.Random | None] = ContextVar("template_random", default=None)
+_UNSEEDED = random.Random()
+_ALPHANUMERIC = string.ascii_letters + string.digits
+
+
+@contextmanager
+def seeded_random(source: random.Random) -> Iterator[None]:
+    """Within the block (and the tasks started in it) the random generators draw from ``source``: a load
+    test seeds them, so a rerun with the same seed sends the same values."""
+    token = _RANDOM.set(source)
+    try:
+        yield
+    finally:
+        _RANDOM.reset(token)
+
+
+def _draws() -> random.Random:
+    return _RANDOM.get() or _UNSEEDED
+
+
+def _random_int(low: int, high: int) -> int:
+    """An integer from ``low`` to ``high``, both included."""
+    if not isinstance(low, int) or not isinstance(high, int) or low > high:
+        raise _Refused(
+            f"random_int({low!r}, {high!r}): expected two integers, the first not above the second"
+        )
+    return _draws().randint(low, high)
+
+
+def _random_choice(items: object) -> object:
+    """One item of a list (or one key of a mapping)."""
+    if not isinstance(items, list | tuple | dict) or not items:
+        raise _Refused(f"random_choice: expected a non-empty list, got {type(items).__name__}")
+    return _draws().choice(list(items))
+
+
+def _random_string(length: int, alphabet: str = _ALPHANUMERIC) -> str:
+    """``length`` characters drawn from ``alphabet`` (letters and digits by default)."""
+    if not isinstance(length, int) or not 0 <= length <= MAX_OUTPUT_CHARS or not alphabet:
+        raise _Refused(f"random_string({length!r}): expected a length from 0 to {MAX_OUTPUT_CHARS}")
+    return "".join(_draws().choices(alphabet, k=length))
+
+
 def _uuid() -> str:
-    return str(uuid.uuid4())
+    seeded = _RANDOM.get()
+    if seeded is None:
+        return str(uuid.uuid4())
+    # from the seeded generator, so a seeded load test sends the same ids again
+    return str(uuid.UUID(int=seeded.getrandbits(128), version=4))
 
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-_FUNCTIONS: dict[str, Callable[..., object]] = {"range": safe_range, "dict": dict, "uuid": _uuid, "now": _now}
+_FUNCTIONS: dict[str, Callable[..., object]] = {
+    "range": safe_range,
+    "dict": dict,
+    "uuid": _uuid,
+    "now": _now,
+    "random_int": _random_int,
+    "random_choice": _random_choice,
+    "random_string": _random_string,
+}
 
 
 def _size(value: object) -> int:

@@ -11,6 +11,7 @@ the load; the timeout test serves it over stdio instead (``mcpctl mock serve``).
 from __future__ import annotations
 
 import random
+import string
 from functools import partial
 from pathlib import Path
 
@@ -215,3 +216,23 @@ thresholds: ["error_rate < 1%"]
     assert result.overall.error_rate == slow / 10
     assert [(t.text, t.passed) for t in result.thresholds] == [("error_rate < 1%", False)]
     assert result.exit_code == 1
+
+
+async def test_generators_draw_from_the_seed(tmp_path: Path, mock: tuple[ServedMock, str]) -> None:
+    app, server = mock
+    body = """\
+sessions: shared
+scenario: [{call: echo, with: {message: "{{ random_int(1, 1000000) }}-{{ random_string(6) }}"}}]
+profile: {model: arrival-rate, startTarget: 10, stages: [{duration: 1s, target: 10}]}
+"""
+    await run(tmp_path, server, body, seed=11)
+    first = messages(app)
+    draws = random.Random(11 + 3)  # the runner's generator source: seed + 3
+    alphabet = string.ascii_letters + string.digits
+    expected = []
+    for _ in range(10):
+        number = draws.randint(1, 1000000)
+        expected.append(f"{number}-{''.join(draws.choices(alphabet, k=6))}")
+    assert first == expected
+    await run(tmp_path, server, body, seed=11)
+    assert messages(app) == first

@@ -11,8 +11,9 @@ the scheduler, for a session to open or behind a stalled server counts (coordina
 
 **Determinism.** The entry of each request is one draw ``randrange(total weight)`` of
 ``random.Random(seed)``, entries owning consecutive ranges in scenario order, so the picks of N requests
-are the first N draws whatever the interleaving. Random data order and think time draw from generators
-of their own (``seed + 1`` and ``seed + 2``). The seed defaults to one derived from the spec's name.
+are the first N draws whatever the interleaving. Random data order, think time and the template generators
+(``random_int``, ``random_choice``, ``random_string``, ``uuid``) draw from generators of their own
+(``seed + 1``, ``+ 2`` and ``+ 3``). The seed defaults to one derived from the spec's name.
 
 In the open model ``vu`` is 0 and ``iteration`` counts requests from 0 across the run; in the closed model
 they are the virtual user's number and its own iteration count.
@@ -42,7 +43,13 @@ from mcpctl.mcp.jsonrpc import JSONValue
 from mcpctl.observe.histogram import LatencyHistogram
 from mcpctl.spec.load_model import DEFAULT_MAX_IN_FLIGHT, LoadCall, LoadTestSpec
 from mcpctl.spec.model import CallTool, GetPrompt, ReadResource, ServerDef
-from mcpctl.spec.templating import CompiledTemplate, TemplateError, compile_template, has_template
+from mcpctl.spec.templating import (
+    CompiledTemplate,
+    TemplateError,
+    compile_template,
+    has_template,
+    seeded_random,
+)
 
 _Request = tuple[dict[str, JSONValue], str]
 """A rendered request: its arguments and its URI ("" unless it reads a resource)."""
@@ -308,13 +315,15 @@ async def run_load(
     initialize = LatencyHistogram()
     failure: McpctlError | None = None
     result: LoadResult | None = None
-    async with trio.open_nursery() as nursery:
-        sessions = Sessions(target, nursery, initialize)
-        try:
-            result = await _run(spec, requests, sessions, seed, on_second, stop)
-        except McpctlError as error:
-            failure = error  # raised below, not wrapped in the nursery's exception group
-        nursery.cancel_scope.cancel()  # closes every kept session
+    # trio tasks inherit the context they are started in: every render of this run draws from this source
+    with seeded_random(random.Random(seed + 3)):
+        async with trio.open_nursery() as nursery:
+            sessions = Sessions(target, nursery, initialize)
+            try:
+                result = await _run(spec, requests, sessions, seed, on_second, stop)
+            except McpctlError as error:
+                failure = error  # raised below, not wrapped in the nursery's exception group
+            nursery.cancel_scope.cancel()  # closes every kept session
     if failure is not None:
         raise failure
     assert result is not None

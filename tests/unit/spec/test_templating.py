@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import random
 import re
 import uuid
 
 import pytest
 
 from mcpctl.spec import templating
-from mcpctl.spec.templating import TemplateError, compile_template, has_template, render_value
+from mcpctl.spec.templating import TemplateError, compile_template, has_template, render_value, seeded_random
 
 CONTEXT = {"steps": {"create": {"id": 42, "tags": ["a", "b"]}}, "name": "bob"}
 TOO_LARGE = "template result would exceed 1048576 characters (1 MiB)"
@@ -66,6 +67,43 @@ def test_uuid_and_now() -> None:
     now = compile_template("{{ now() }}").evaluate({})
     assert isinstance(now, str)
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", now)
+
+
+def test_random_generators_draw_within_their_bounds() -> None:
+    values = [compile_template("{{ random_int(1, 6) }}").evaluate({}) for _ in range(200)]
+    assert set(values) == {1, 2, 3, 4, 5, 6}
+    picked = {compile_template("{{ random_choice(['a', 'b']) }}").evaluate({}) for _ in range(50)}
+    assert picked == {"a", "b"}
+    text = compile_template("{{ random_string(12) }}").evaluate({})
+    assert isinstance(text, str)
+    assert re.fullmatch(r"[A-Za-z0-9]{12}", text)
+    assert re.fullmatch(r"[ab]{5}", str(compile_template("{{ random_string(5, 'ab') }}").evaluate({})))
+
+
+def test_seeded_generators_repeat_their_draws() -> None:
+    template = compile_template("{{ random_int(0, 1000000) }} {{ random_string(8) }} {{ uuid() }}")
+
+    def draws(seed: int) -> list[str]:
+        with seeded_random(random.Random(seed)):
+            return [template.render({}) for _ in range(5)]
+
+    assert draws(7) == draws(7)
+    assert draws(7) != draws(8)
+    assert uuid.UUID(draws(7)[0].split()[2]).version == 4
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("{{ random_int(6, 1) }}", "random_int(6, 1): expected two integers, the first not above the second"),
+        ("{{ random_choice([]) }}", "random_choice: expected a non-empty list, got list"),
+        ("{{ random_string(-1) }}", "random_string(-1): expected a length from 0 to 1048576"),
+    ],
+)
+def test_random_generators_refuse_bad_arguments(source: str, message: str) -> None:
+    with pytest.raises(TemplateError) as caught:
+        compile_template(source).evaluate({})
+    assert str(caught.value) == message
 
 
 def test_render_value_walks_nested_data() -> None:
@@ -180,7 +218,7 @@ def test_private_attributes_are_refused_when_compiled(source: str, name: str) ->
         ),
         (
             "{{ '{0.__class__}'.format(name) }}",
-            "templates may not call 'format'; they may call range, dict, uuid, now()",
+            "templates may not call 'format'; they may call range, dict, uuid, now, random_int, random_choice, random_string()",
         ),
         (
             "{{ name.format }}",
