@@ -4,6 +4,7 @@ failed or a test aborted, 2 for bad input, 3 when a server could not be reached,
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
@@ -61,6 +62,7 @@ def run(
         spec, spec_seed = _part(spec, seed, split)
         if part is not None:
             spec, spec_seed = _part(spec, spec_seed, part)
+            quiet_collector()
             return run_async(partial(run_worker, spec, specs, seed=spec_seed))
         argvs = [
             worker_argv(
@@ -174,8 +176,17 @@ def _run_one(
             holder.append(await run)
         return EXIT_OK
 
+    quiet_collector()
     code = run_async(main)
     return (holder[0] if holder else None), code
+
+
+def quiet_collector() -> None:
+    """Move what exists now (the imported modules, the specs) out of the garbage collector's sight: a full
+    collection then walks only what the load allocates. Measured at 5,000 calls/s, collections walking
+    the ~45k start-up objects took 15-30 ms every ~2 s, the schedule lag's max went from 17 ms to 1.3 ms."""
+    gc.collect()
+    gc.freeze()
 
 
 def _print(

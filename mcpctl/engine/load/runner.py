@@ -24,35 +24,27 @@ from __future__ import annotations
 import hashlib
 import random
 import time
-from bisect import bisect_right
 from collections.abc import Callable, Mapping
-from itertools import accumulate
 
 import trio
 import trio.lowlevel
 
-from mcpctl.engine.batch.records import read_records
 from mcpctl.engine.load.metrics import LoadResult, Metrics
+from mcpctl.engine.load.requests import FIXED, Entry, Request, Requests, outcome
 from mcpctl.engine.load.schedule import run_closed, run_open, vu_steps
 from mcpctl.engine.load.sessions import CONNECT_TIMEOUT, Held, Sessions
 from mcpctl.engine.load.thresholds import Watch
 from mcpctl.engine.targets import target_for
-from mcpctl.errors import McpctlError, RequestTimeout, RpcError, UsageError
+from mcpctl.errors import McpctlError, UsageError
 from mcpctl.mcp.client import Client, ServerTarget, open_client
-from mcpctl.mcp.jsonrpc import JSONValue
 from mcpctl.observe.histogram import LatencyHistogram
-from mcpctl.spec.load_model import DEFAULT_MAX_IN_FLIGHT, LoadCall, LoadTestSpec
-from mcpctl.spec.model import CallTool, GetPrompt, ReadResource, ServerDef
+from mcpctl.spec.load_model import DEFAULT_MAX_IN_FLIGHT, LoadTestSpec
+from mcpctl.spec.model import ServerDef
 from mcpctl.spec.templating import (
-    CompiledTemplate,
     TemplateError,
-    compile_template,
-    has_template,
     seeded_random,
 )
 
-_Request = tuple[dict[str, JSONValue], str]
-"""A rendered request: its arguments and its URI ("" unless it reads a resource)."""
 LiveHook = Callable[[Metrics, float], None]
 """Called once a second with the metrics so far and the seconds elapsed (the live view)."""
 
@@ -62,123 +54,11 @@ def seed_for(name: str) -> int:
     return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big")
 
 
-def _compile(value: object) -> object:
-    """``value`` with each template string compiled once (the rest kept as is)."""
-    if isinstance(value, str):
-        return compile_template(value) if has_template(value) else value
-    if isinstance(value, list | tuple):
-        return [_compile(item) for item in value]
-    if isinstance(value, Mapping):
-        return {str(key): _compile(item) for key, item in value.items()}
-    return value
-
-
-def _render(value: object, context: Mapping[str, object]) -> JSONValue:
-    if isinstance(value, CompiledTemplate):
-        return value.evaluate(context)  # evaluate gives JSON-like data
-    if isinstance(value, list):
-        return [_render(item, context) for item in value]
-    if isinstance(value, dict):
-        return {key: _render(item, context) for key, item in value.items()}
-    return value
-
-
-class _Entry:
-    """A scenario entry with its templates compiled."""
-
-    def __init__(self, call: LoadCall) -> None:
-        self.name = call.name
-        action = call.action
-        self.action = action
-        arguments = action.arguments if isinstance(action, CallTool | GetPrompt) else {}
-        self.arguments = _compile(arguments)
-        self.uri = _compile(action.uri) if isinstance(action, ReadResource) else None
-        if isinstance(action, CallTool):
-            self.method = "tools/call"
-        elif isinstance(action, ReadResource):
-            self.method = "resources/read"
-        elif isinstance(action, GetPrompt):
-            self.method = "prompts/get"
-        else:
-            self.method = f"{action.kind}/list"
-
-    def render(self, context: Mapping[str, object]) -> tuple[dict[str, JSONValue], str]:
-        """The request's arguments and URI rendered with ``context`` (:class:`TemplateError` if they fail)."""
-        arguments = _render(self.arguments, context)
-        assert isinstance(arguments, dict)
-        return arguments, "" if self.uri is None else str(_render(self.uri, context))
-
-    def _params(self, request: _Request) -> dict[str, JSONValue] | None:
-        action, (arguments, uri) = self.action, request
-        if isinstance(action, CallTool):
-            return {"name": action.tool, "arguments": arguments}
-        if isinstance(action, ReadResource):
-            return {"uri": uri}
-        if isinstance(action, GetPrompt):
-            texts: dict[str, JSONValue] = {
-                key: value if isinstance(value, str) else str(value) for key, value in arguments.items()
-            }
-            return {"name": action.name, "arguments": texts} if texts else {"name": action.name}
-        return None
-
-    async def send(self, client: Client, request: _Request, timeout: float) -> tuple[str, int]:
-        """Send the rendered request: its outcome and time to first byte in ns (0 where unknown: stdio).
-
-        Errors the session raises instead of answering (it is closed) are the caller's.
-        """
-        reply = await client.exchange(self.method, self._params(request), timeout=timeout)
-        first_byte = reply.first_byte_ns - reply.sent_ns if reply.first_byte_ns else 0
-        if reply.error is not None:
-            return _outcome(reply.error), first_byte
-        assert reply.result is not None
-        if self.method == "tools/call" and reply.result.get("isError") is True:
-            return "is_error", first_byte
-        return "ok", first_byte
-
-
-def _outcome(error: McpctlError) -> str:
-    if isinstance(error, RpcError):
-        return f"rpc_error:{error.code}"
-    if isinstance(error, RequestTimeout):
-        return "timeout"
-    return "transport"
-
-
-class _Requests:
-    """Picks each request's entry and data record."""
-
-    def __init__(self, spec: LoadTestSpec, seed: int) -> None:
-        self.entries = [_Entry(call) for call in spec.scenario]
-        self.bounds = list(accumulate(call.weight for call in spec.scenario))
-        self.picks = random.Random(seed)
-        self.draws = random.Random(seed + 1)
-        self.vars = dict(spec.vars)
-        self.records: list[dict[str, JSONValue]] = []
-        self.random_order = spec.data is not None and spec.data.order == "random"
-        self.cursor = 0
-        if spec.data is not None:
-            records = read_records(spec.data.file, format=spec.data.format, key=None)
-            if not records:
-                raise UsageError(f"{spec.data.file}: the data file has no records")
-            self.records = [record.fields for record in records]
-
-    def next(self, vu: int, iteration: int) -> tuple[_Entry, dict[str, object]]:
-        entry = self.entries[bisect_right(self.bounds, self.picks.randrange(self.bounds[-1]))]
-        data: object = None
-        if self.records:
-            if self.random_order:
-                data = self.records[self.draws.randrange(len(self.records))]
-            else:
-                data = self.records[self.cursor % len(self.records)]
-                self.cursor += 1
-        return entry, {"data": data, "vu": vu, "iteration": iteration, "vars": self.vars}
-
-
 class _Load:
     """One run: sends the requests the scheduler asks for and records them."""
 
     def __init__(
-        self, spec: LoadTestSpec, requests: _Requests, sessions: Sessions, metrics: Metrics, seed: int
+        self, spec: LoadTestSpec, requests: Requests, sessions: Sessions, metrics: Metrics, seed: int
     ) -> None:
         self.spec = spec
         self.requests = requests
@@ -190,16 +70,16 @@ class _Load:
         self.shared: Held | None = None
         self.sent = 0
 
-    async def _exchange(self, client: Client, entry: _Entry, request: _Request) -> tuple[str, int]:
+    async def _exchange(self, client: Client, entry: Entry, request: Request) -> tuple[str, int]:
         self.metrics.in_flight += 1
         try:
             return await entry.send(client, request, self.timeout)
         except McpctlError as error:
-            return _outcome(error), 0
+            return outcome(error), 0
         finally:
             self.metrics.in_flight -= 1
 
-    async def _per_iteration(self, entry: _Entry, request: _Request, start_ns: int | None) -> None:
+    async def _per_iteration(self, entry: Entry, request: Request, start_ns: int | None) -> None:
         """Open a session for this request alone; ``start_ns`` is the intended start (open model)."""
         opening = self.clock_ns()
         try:
@@ -213,9 +93,11 @@ class _Load:
             first_byte = 0
         self.metrics.record(entry.name, outcome, end - begin, end, first_byte)
 
-    def _next(self, vu: int, iteration: int) -> tuple[_Entry, _Request | None]:
+    def _next(self, vu: int, iteration: int) -> tuple[Entry, Request | None]:
         """The next entry and its rendered request (``None``: its templates failed, counted, not sent)."""
         entry, context = self.requests.next(vu, iteration)
+        if entry.fixed:
+            return entry, FIXED
         try:
             return entry, entry.render(context)
         except TemplateError:
@@ -233,7 +115,7 @@ class _Load:
         if think is not None:
             await trio.sleep(self.think.uniform(think.min.seconds, think.max.seconds))
 
-    async def _closed_request(self, vu: int, entry: _Entry, request: _Request) -> None:
+    async def _closed_request(self, vu: int, entry: Entry, request: Request) -> None:
         if self.spec.sessions == "per-iteration":
             await self._per_iteration(entry, request, None)
             return
@@ -311,7 +193,7 @@ async def run_load(
     """
     seed = seed_for(spec.metadata.name) if seed is None else seed
     target = target or load_target(_server(spec, servers or {}))
-    requests = _Requests(spec, seed)
+    requests = Requests(spec, seed)
     initialize = LatencyHistogram()
     failure: McpctlError | None = None
     result: LoadResult | None = None
@@ -332,7 +214,7 @@ async def run_load(
 
 async def _run(
     spec: LoadTestSpec,
-    requests: _Requests,
+    requests: Requests,
     sessions: Sessions,
     seed: int,
     on_second: LiveHook | None,
