@@ -8,7 +8,7 @@ stdio: the raw echo server of ../shared/bench/servers/raw_echo.py at 1 and 64 in
   (../shared/bench/clients/sdk_client.py) and mcpctl (bench/clients/mcpctl_client.py, both the
   pipelined load path and N tasks awaiting `session.request`).
   Targets: mcpctl >= 0.9x raw-trio and >= 3x the SDK client at both depths.
-http: the official SDK server (../shared/bench/echo_server.py: SSE answers, and --json-response)
+http: the official SDK server (../shared/bench/servers/sdk_echo.py: SSE answers, and --json)
   and server-everything (streamableHttp) at 1, 16 and 64 in flight, driven by wrk (C, on a session
   opened here) and by mcpctl's pipelined client on the lean (httptools) backend. Target: >= 0.9x wrk.
 
@@ -160,9 +160,11 @@ def http_server(kind: str) -> Iterator[str]:
         env["PORT"] = str(port)
         cmd = ["node", "--require", LOOPBACK, os.path.join(EVERYTHING, "dist", "index.js"), "streamableHttp"]
     else:
-        cmd = [PY, os.path.join(SHARED, "echo_server.py"), "--http", "--port", str(port)]
+        # servers/sdk_echo.py: its echo takes `message`, what wrk and mcpctl send (echo_server.py's takes
+        # `text`: every call would measure a validation error)
+        cmd = [PY, os.path.join(SHARED, "servers", "sdk_echo.py"), "http", str(port)]
         if kind == "sdk-json":
-            cmd.append("--json-response")
+            cmd.append("--json")
     with serving(cmd, port, env) as url:
         yield url
 

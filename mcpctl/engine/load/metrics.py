@@ -165,7 +165,9 @@ class Metrics:
         self.started_at = started_at
         self.start_ns = start_ns
         self.entries = {name: Counter() for name in names}
-        self.overall = Counter()
+        self._overall = Counter()
+        self._stale = False
+        """Calls were recorded since the overall histograms were last gathered from the entries'."""
         self.lag = LatencyHistogram()
         self.initialize = initialize or LatencyHistogram()
         self.dropped = 0
@@ -182,8 +184,37 @@ class Metrics:
     ) -> None:
         """Count one call of entry ``name`` that ended at ``now_ns`` (``first_byte_ns`` 0: unknown)."""
         self.entries[name].add(outcome, latency_ns, first_byte_ns)
-        self.overall.add(outcome, latency_ns, first_byte_ns)
+        outcomes = self._overall.outcomes
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+        self._stale = True
         self.series.record(self.wall(now_ns), outcome, latency_ns)
+
+    @property
+    def overall(self) -> Counter:
+        """All entries together. Its histograms are gathered from the entries' when read (once a second by
+        the thresholds and the live view, once at the end), not recorded twice per call."""
+        if self._stale:
+            self._gather()
+        return self._overall
+
+    @overall.setter
+    def overall(self, counter: Counter) -> None:
+        self._overall = counter
+        self._stale = False
+
+    def _gather(self) -> None:
+        counters = list(self.entries.values())
+        if len(counters) == 1:  # the usual single-call scenario: the same histograms, nothing to add
+            self._overall.histogram, self._overall.first_byte = counters[0].histogram, counters[0].first_byte
+        else:
+            self._overall.histogram = LatencyHistogram()
+            self._overall.first_byte = None
+            for counter in counters:
+                self._overall.histogram.merge(counter.histogram)
+                if counter.first_byte is not None:
+                    self._overall.first_byte = self._overall.first_byte or LatencyHistogram()
+                    self._overall.first_byte.merge(counter.first_byte)
+        self._stale = False
 
     def record_dropped(self, intended_ns: int) -> None:
         """Count a request the open model did not start."""
