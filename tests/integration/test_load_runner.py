@@ -12,6 +12,7 @@ import random
 from pathlib import Path
 
 import pytest
+import trio
 
 from mcpctl.engine.load.runner import run_load
 from mcpctl.errors import ServerError
@@ -229,3 +230,29 @@ profile: {model: vus, startTarget: 2, stages: [{duration: 1s, target: 2}]}
         assert call.first_byte is not None
         assert call.first_byte.count == call.count
         assert 0 < call.first_byte.p50 <= call.latency.p50
+
+
+@pytest.mark.parametrize("model", ["vus", "arrival-rate"])
+async def test_a_shared_session_whose_server_dies_is_opened_again(tmp_path: Path, model: str) -> None:
+    # the server exits at its 20th call (each new one too): the run must neither spin nor hang, it
+    # counts the failures and carries on with a new session
+    target = "2" if model == "vus" else "50"
+    spec = write_load(
+        tmp_path,
+        f"""\
+sessions: shared
+timeout: 2s
+scenario: [{{call: echo, with: {{message: hi}}}}]
+profile: {{model: {model}, startTarget: {target}, stages: [{{duration: 2s, target: {target}}}]}}
+""",
+        command=f"{{command: {PYTHON}, args: [-m, testing.servers.stall, '20', exit]}}",
+    )
+    with trio.fail_after(15):
+        result = await run_load(spec)
+    outcomes = dict(result.overall.outcomes)
+    assert outcomes["ok"] >= 38  # 19 answered by the first server, 19 by the next at least
+    assert outcomes["transport"] >= 1
+    assert set(outcomes) == {"ok", "transport"}
+    assert result.initialize is not None
+    assert result.initialize.count >= 2  # the shared session was opened again
+    assert result.duration < 4

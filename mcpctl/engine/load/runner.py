@@ -35,7 +35,7 @@ from mcpctl.engine.load.schedule import run_closed, run_open, vu_steps
 from mcpctl.engine.load.sessions import CONNECT_TIMEOUT, Held, Sessions
 from mcpctl.engine.load.thresholds import Watch
 from mcpctl.engine.targets import target_for
-from mcpctl.errors import McpctlError, UsageError
+from mcpctl.errors import McpctlError, TransportError, UsageError
 from mcpctl.mcp.client import Client, ServerTarget, open_client
 from mcpctl.observe.histogram import LatencyHistogram
 from mcpctl.spec.load_model import DEFAULT_MAX_IN_FLIGHT, LoadTestSpec
@@ -45,6 +45,10 @@ from mcpctl.spec.templating import (
     seeded_random,
 )
 
+TRANSPORT_BACKOFF = 0.1
+"""Seconds a virtual user waits after a request failed at the transport (the server is gone or refuses)."""
+REOPEN_EVERY = 1.0
+"""Seconds between two attempts to open the shared session again after its server went away."""
 LiveHook = Callable[[Metrics, float], None]
 """Called once a second with the metrics so far and the seconds elapsed (the live view)."""
 
@@ -69,6 +73,26 @@ class _Load:
         self.think = random.Random(seed + 2)
         self.shared: Held | None = None
         self.sent = 0
+        self._reopening = trio.Lock()
+        self._reopen_at = 0.0
+        """When the shared session may be opened again (trio time): at most once per REOPEN_EVERY."""
+
+    async def _shared(self) -> Held:
+        """The shared session, opened again when its server went away (one opener at a time, at most once
+        per ``REOPEN_EVERY``); raises the opening's error, or ``TransportError`` until it may be retried."""
+        held = self.shared
+        assert held is not None
+        if held.client.session.closed is None:
+            return held
+        async with self._reopening:
+            if self.shared is held:  # nobody reopened it while this task waited
+                if trio.current_time() < self._reopen_at:
+                    raise TransportError("the shared session is closed (its server went away)")
+                self._reopen_at = trio.current_time() + REOPEN_EVERY
+                held.close()
+                self.shared = await self.sessions.open()
+        assert self.shared is not None
+        return self.shared
 
     async def _exchange(self, client: Client, entry: Entry, request: Request) -> tuple[str, int]:
         self.metrics.in_flight += 1
@@ -79,7 +103,7 @@ class _Load:
         finally:
             self.metrics.in_flight -= 1
 
-    async def _per_iteration(self, entry: Entry, request: Request, start_ns: int | None) -> None:
+    async def _per_iteration(self, entry: Entry, request: Request, start_ns: int | None) -> str:
         """Open a session for this request alone; ``start_ns`` is the intended start (open model)."""
         opening = self.clock_ns()
         try:
@@ -92,6 +116,7 @@ class _Load:
             outcome, begin, end = "transport", opening if start_ns is None else start_ns, self.clock_ns()
             first_byte = 0
         self.metrics.record(entry.name, outcome, end - begin, end, first_byte)
+        return outcome
 
     def _next(self, vu: int, iteration: int) -> tuple[Entry, Request | None]:
         """The next entry and its rendered request (``None``: its templates failed, counted, not sent)."""
@@ -108,30 +133,31 @@ class _Load:
         """One iteration of virtual user ``vu`` (closed model), think time included."""
         entry, request = self._next(vu, n)
         if request is not None:
-            await self._closed_request(vu, entry, request)
+            if await self._closed_request(vu, entry, request) == "transport":
+                # a dead server fails requests without waiting: back off rather than spin
+                await trio.sleep(TRANSPORT_BACKOFF)
         else:
             await trio.lowlevel.checkpoint()  # a user whose requests never render must not starve the rest
         think = self.spec.think_time
         if think is not None:
             await trio.sleep(self.think.uniform(think.min.seconds, think.max.seconds))
 
-    async def _closed_request(self, vu: int, entry: Entry, request: Request) -> None:
+    async def _closed_request(self, vu: int, entry: Entry, request: Request) -> str:
+        """Send one request of user ``vu``; its outcome."""
         if self.spec.sessions == "per-iteration":
-            await self._per_iteration(entry, request, None)
-            return
-        held = self.shared
-        if held is None:
-            try:
-                held = await self.sessions.for_vu(vu)
-            except McpctlError:
-                self.metrics.record(entry.name, "transport", None, self.clock_ns())
-                return
+            return await self._per_iteration(entry, request, None)
+        try:
+            held = await self._shared() if self.shared is not None else await self.sessions.for_vu(vu)
+        except McpctlError:
+            self.metrics.record(entry.name, "transport", None, self.clock_ns())
+            return "transport"
         start = self.clock_ns()
         outcome, first_byte = await self._exchange(held.client, entry, request)
         end = self.clock_ns()
         self.metrics.record(entry.name, outcome, end - start, end, first_byte)
         if outcome == "transport" and self.shared is None:
             self.sessions.drop_vu(vu)
+        return outcome
 
     async def fire(self, intended_ns: int) -> None:
         """One request of the open model, measured from ``intended_ns``."""
@@ -143,7 +169,7 @@ class _Load:
             await self._per_iteration(entry, request, intended_ns)
             return
         try:
-            held = self.shared or await self.sessions.take()
+            held = await self._shared() if self.shared is not None else await self.sessions.take()
         except McpctlError:
             end = self.clock_ns()
             self.metrics.record(entry.name, "transport", end - intended_ns, end)
