@@ -154,11 +154,14 @@ def serving(cmd: list[str], port: int, env: dict[str, str] | None = None) -> Ite
 
 @contextmanager
 def http_server(kind: str) -> Iterator[str]:
+    """A fresh ``sdk``, ``sdk-json``, ``everything`` or ``raw`` server on the server core; its /mcp URL."""
     port = free_port()
     env = dict(os.environ)
     if kind == "everything":
         env["PORT"] = str(port)
         cmd = ["node", "--require", LOOPBACK, os.path.join(EVERYTHING, "dist", "index.js"), "streamableHttp"]
+    elif kind == "raw":  # the near-limit server: asyncio + orjson, plain JSON answers
+        cmd = [PY, os.path.join(SHARED, "servers", "raw_http_echo.py"), str(port)]
     else:
         # servers/sdk_echo.py: its echo takes `message`, what wrk and mcpctl send (echo_server.py's takes
         # `text`: every call would measure a validation error)

@@ -28,24 +28,7 @@ import tempfile
 import time
 
 from client_throughput import CLIENT_CPU
-from load_vs_peers import MCPCTL, ensure_peers, http_server, killpg, open_wire, run_k6
-
-OPEN_SPEC = """\
-apiVersion: mcpctl/v1
-kind: LoadTest
-metadata: {{name: open-rate}}
-server: {{url: "{url}"}}
-sessions: shared
-timeout: 10s
-scenario:
-  - {{call: echo, with: {{message: hello}}}}
-profile:
-  model: arrival-rate
-  startTarget: {rate:g}
-  stages: [{{duration: {secs:g}s, target: {rate:g}}}]
-  maxInFlight: 1000
-  gracefulStop: 5s
-"""
+from load_vs_peers import MCPCTL, OPEN_SPEC, ensure_peers, http_server, killpg, open_wire, run_k6
 
 
 def per_second(result: dict, duration: float) -> float:
@@ -102,7 +85,9 @@ def run_watched(spec: str, limit: float) -> tuple[dict, tuple[int, int]]:
 
 def run_mcpctl(rate: float, duration: float) -> dict | None:
     with http_server("raw") as url:
-        r, sched = run_watched(OPEN_SPEC.format(url=url, rate=rate, secs=duration), duration + 60)
+        r, sched = run_watched(
+            OPEN_SPEC.format(name="open-rate", url=url, rate=rate, secs=duration), duration + 60
+        )
     if "error" in r:
         print(f"mcpctl load: ERROR {r['error']}")
         return None

@@ -25,25 +25,19 @@ import time
 from contextlib import ExitStack
 
 from client_throughput import CLIENT_CPU
-from load_vs_peers import K6, MCPCTL, ensure_peers, http_server, k6_script, killpg, open_wire, peer_env
+from load_vs_peers import (
+    K6,
+    MCPCTL,
+    OPEN_SPEC,
+    ensure_peers,
+    http_server,
+    k6_script,
+    killpg,
+    open_wire,
+    peer_env,
+)
 
 BASELINE_AT = 10.0
-SPEC = """\
-apiVersion: mcpctl/v1
-kind: LoadTest
-metadata: {{name: soak}}
-server: {{url: "{url}"}}
-sessions: shared
-timeout: 10s
-scenario:
-  - {{call: echo, with: {{message: hello}}}}
-profile:
-  model: arrival-rate
-  startTarget: {rate:g}
-  stages: [{{duration: {secs:g}s, target: {rate:g}}}]
-  maxInFlight: 1000
-  gracefulStop: 5s
-"""
 
 
 def rss_kib(pid: int) -> int | None:
@@ -159,7 +153,7 @@ def main() -> None:
             url = stack.enter_context(http_server("raw"))
             spec = os.path.join(tmp, "soak.yaml")
             with open(spec, "w", encoding="utf-8") as f:
-                f.write(SPEC.format(url=url, rate=args.rate, secs=args.duration))
+                f.write(OPEN_SPEC.format(name="soak", url=url, rate=args.rate, secs=args.duration))
             procs["mcpctl"] = launch([MCPCTL, "load", spec, "-o", "json"], tmp, "mcpctl")
             if not args.no_peer:
                 procs["k6"] = k6_soak(stack, args.rate, args.duration, tmp)

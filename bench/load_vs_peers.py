@@ -4,7 +4,7 @@ usage: .venv/bin/python bench/load_vs_peers.py [--duration 10] [--warmup 2] [--r
                                                [--servers sdk,everything] [--conc 1,16,64] [--peers k6,locust]
 
 Servers (each cell gets a fresh one, on core 1): `sdk` — the official Python SDK's MCPServer
-(../shared/bench/servers/sdk_echo.py, SSE answers, run by /tmp/benchenv); `everything` —
+(../shared/bench/servers/sdk_echo.py, SSE answers; bench/client_throughput.http_server starts the servers); `everything` —
 server-everything streamableHttp (node, loopback only). Clients (on core 0), one at a time:
 - `mcpctl load SPEC -o json`, the real CLI, on a LoadTest written here: closed model (`model: vus`,
   startTarget N, one stage of N for warmup + duration), `sessions: shared` (one session, N in flight).
@@ -39,15 +39,13 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 
-from client_throughput import CLIENT_CPU, EVERYTHING, LOOPBACK, SHARED, free_port, serving
+from client_throughput import CLIENT_CPU, SHARED, http_server
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 MCPCTL = os.path.join(ROOT, ".venv", "bin", "mcpctl")
-BENCH_PY = os.environ.get("BENCH_PY", "/tmp/benchenv/bin/python")
 PEERS_VENV = os.environ.get("LOADPEERS_VENV", "/tmp/loadpeers")
 K6 = os.path.join(PEERS_VENV, "bin", "k6")
 LOCUST = os.path.join(PEERS_VENV, "bin", "locust")
@@ -105,24 +103,6 @@ def ensure_peers(peers: list[str]) -> None:
 
 
 # -- servers and the wire ---------------------------------------------------------------------
-@contextmanager
-def http_server(kind: str) -> Iterator[str]:
-    """A fresh ``sdk`` or ``everything`` server on the server core; yields its /mcp URL."""
-    port = free_port()
-    env = dict(os.environ)
-    if kind == "everything":
-        env["PORT"] = str(port)
-        cmd = ["node", "--require", LOOPBACK, os.path.join(EVERYTHING, "dist", "index.js"), "streamableHttp"]
-    elif kind == "sdk":
-        cmd = [BENCH_PY, os.path.join(SHARED, "servers", "sdk_echo.py"), "http", str(port)]
-    elif kind == "raw":
-        cmd = [BENCH_PY, os.path.join(SHARED, "servers", "raw_http_echo.py"), str(port)]
-    else:
-        raise ValueError(f"unknown server {kind!r}")
-    with serving(cmd, port, env) as url:
-        yield url
-
-
 def _post(url: str, body: dict, headers: dict[str, str]) -> tuple[dict[str, str], str]:
     req = urllib.request.Request(url, data=json.dumps(body).encode(), headers=headers, method="POST")
     with urllib.request.urlopen(req, timeout=10) as resp:
@@ -166,6 +146,24 @@ def call_params(headers: dict[str, str]) -> dict:
 
 
 # -- mcpctl load ------------------------------------------------------------------------------
+OPEN_SPEC = """\
+apiVersion: mcpctl/v1
+kind: LoadTest
+metadata: {{name: {name}}}
+server: {{url: "{url}"}}
+sessions: shared
+timeout: 10s
+scenario:
+  - {{call: echo, with: {{message: hello}}}}
+profile:
+  model: arrival-rate
+  startTarget: {rate:g}
+  stages: [{{duration: {secs:g}s, target: {rate:g}}}]
+  maxInFlight: 1000
+  gracefulStop: 5s
+"""
+"""The open-model LoadTest of bench/load_open_rate.py and bench/load_soak.py."""
+
 CLOSED_SPEC = """\
 apiVersion: mcpctl/v1
 kind: LoadTest
@@ -488,8 +486,8 @@ def main() -> None:
         sys.exit(f"--peers: unknown {', '.join(sorted(bad))} (k6, locust)")
     if shutil.which("wrk") is None:
         sys.exit("wrk is needed: apt-get install -y wrk")
-    if not os.path.exists(BENCH_PY):
-        sys.exit(f"{BENCH_PY} is missing: run `bash {SHARED}/setup.sh` first")
+    if not os.path.isdir(SHARED):
+        sys.exit(f"the peers live in {SHARED} (../shared/bench beside the repository)")
     ensure_peers(peers)
     print(f"# mcpctl load vs peers — {time.strftime('%Y-%m-%d %H:%M')} — {os.cpu_count()} cores")
     print(f"duration {args.duration:g}s after {args.warmup:g}s warm-up, {args.rounds} round(s)")
