@@ -278,14 +278,18 @@ class Client:
         *,
         timeout: float | None = None,
         on_progress: ProgressCallback | None = None,
+        inline: bool = False,
     ) -> Reply:
         """Send ``method`` and return its final :class:`Reply` (an error reply does not raise), answering
         modern ``input_required`` results on the way; the reply's send time and first byte are the first
         round's, so its timing spans the whole exchange. Raises ``ProtocolError`` for a server that asks
-        for input without saying what, or more than ``INPUT_REQUIRED_ROUNDS`` times."""
+        for input without saying what, or more than ``INPUT_REQUIRED_ROUNDS`` times. ``inline``: see
+        :meth:`ClientSession.request_reply`."""
         first: Reply | None = None
         for _ in range(INPUT_REQUIRED_ROUNDS):
-            reply = await self.session.request_reply(method, params, timeout=timeout, on_progress=on_progress)
+            reply = await self.session.request_reply(
+                method, params, timeout=timeout, on_progress=on_progress, inline=inline
+            )
             if first is None:
                 first = reply
             else:

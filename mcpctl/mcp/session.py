@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -42,7 +42,15 @@ from mcpctl.mcp.protocol import (
     PROTOCOL_VERSION_META,
 )
 from mcpctl.mcp.results import Progress
-from mcpctl.mcp.transports.base import Era, Failed, Incoming, PushTransport, TimedTransport, Transport
+from mcpctl.mcp.transports.base import (
+    Era,
+    Failed,
+    Incoming,
+    InlineTransport,
+    PushTransport,
+    TimedTransport,
+    Transport,
+)
 
 _EARLY_FLUSH = 16
 MAX_ABANDONED = 4096
@@ -171,6 +179,8 @@ class ClientSession:
             transport.attach(self._push)
         if isinstance(transport, TimedTransport):
             transport.on_first_byte = self._first_byte
+        # looked up once: an isinstance against a runtime-checkable protocol costs ~3.5 us
+        self._inline = transport.request_inline if isinstance(transport, InlineTransport) else None
 
     @property
     def closed(self) -> ServerError | None:
@@ -266,11 +276,15 @@ class ClientSession:
         *,
         timeout: float | None = None,
         on_progress: ProgressCallback | None = None,
+        inline: bool = False,
     ) -> Reply:
         """Send a request and wait for its :class:`Reply` (an error reply does not raise).
 
         On timeout, or if the caller is cancelled, ``notifications/cancelled`` goes to the
-        server and the request is forgotten.
+        server and the request is forgotten. ``inline``: where the transport can
+        (:class:`~mcpctl.mcp.transports.base.InlineTransport`), carry the request in this task, which then
+        also reads the rest of the answer's body (the load path: one task start and one wake-up fewer per
+        request; the reply's ``received_ns`` still says when the answer came).
         """
         if self._closed is not None:
             raise self._closed
@@ -285,8 +299,12 @@ class ClientSession:
         limit = self.options.timeout if timeout is None else timeout
         try:
             with trio.move_on_after(limit) as scope:
-                await self._send([msg])
-                await pending.event.wait()
+                if inline and self._inline is not None:
+                    await self._send_inline(self._inline, msg)
+                else:
+                    await self._send([msg])
+                if not pending.event.is_set():
+                    await pending.event.wait()
         except BaseException:
             await self._abandon(pending, "client cancelled the request")
             raise
@@ -370,6 +388,13 @@ class ClientSession:
         # suppressed: if the connection is gone there is nothing left to cancel
         with trio.CancelScope(shield=True), trio.move_on_after(2), contextlib.suppress(ServerError):
             await self.transport.send([msg])
+
+    async def _send_inline(self, send: Callable[[Message], Awaitable[None]], msg: Message) -> None:
+        try:
+            await send(msg)
+        except ServerError as exc:
+            self._resolve(msg["id"], error=exc)
+            raise
 
     async def _send(self, messages: list[Message]) -> None:
         try:

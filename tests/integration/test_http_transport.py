@@ -14,7 +14,14 @@ import orjson
 import pytest
 import trio
 
-from mcpctl.errors import FrameTooLarge, HttpStatusError, ProtocolError, TransportError, UsageError
+from mcpctl.errors import (
+    FrameTooLarge,
+    HttpStatusError,
+    ProtocolError,
+    RequestTimeout,
+    TransportError,
+    UsageError,
+)
 from mcpctl.mcp.client import HttpTarget, StdioTarget, open_client
 from mcpctl.mcp.protocol import CLIENT_CAPABILITIES_META, CLIENT_INFO_META, PROTOCOL_VERSION_META
 from mcpctl.mcp.transports.base import Failed
@@ -561,3 +568,32 @@ async def test_the_lean_backend_closes_every_connection_even_in_a_cancelled_scop
         # a request still unwinding after the close does not pool its connection again
         await one()
         assert backend._idle == []
+
+
+# -- requests carried in the caller's task (inline) --------------------------------------------------
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_an_inline_request_is_answered_with_its_progress(sdk_http_server: str, backend: str) -> None:
+    seen: list[float] = []
+    async with open_client(HttpTarget(url=sdk_http_server, backend=backend)) as client:
+        params = {"name": "progress", "arguments": {"steps": 3}}
+        reply = await client.exchange(
+            "tools/call", params, inline=True, on_progress=lambda p: seen.append(p.progress)
+        )
+        assert reply.unwrap()["content"][0]["text"] == "done 3"
+        assert reply.received_ns >= reply.first_byte_ns > reply.sent_ns
+        assert not client.session._pending  # nothing left behind
+    assert seen == [1, 2, 3]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_an_inline_request_that_times_out_leaves_the_session_usable(
+    sdk_json_server: str, backend: str
+) -> None:
+    async with open_client(HttpTarget(url=sdk_json_server, backend=backend)) as client:
+        params = {"name": "slow", "arguments": {"seconds": 5}}
+        with trio.fail_after(3):
+            late = await client.exchange("tools/call", params, timeout=0.2, inline=True)
+        assert isinstance(late.error, RequestTimeout)
+        assert str(late.error) == "tools/call: no answer within 0.2s (request cancelled)"
+        echo = await client.exchange("tools/call", {"name": "echo", "arguments": {"text": "on"}}, inline=True)
+        assert echo.unwrap()["content"][0]["text"] == "on"

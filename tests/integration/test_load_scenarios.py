@@ -184,15 +184,20 @@ profile: {model: arrival-rate, startTarget: 60, stages: [{duration: 1s, target: 
     assert mock[0].history == []  # none of them is a tools/call
 
 
+@pytest.mark.parametrize("transport", ["stdio", "http"])
 async def test_a_timeout_shorter_than_the_answer_counts_timeouts_and_the_session_goes_on(
-    tmp_path: Path,
+    tmp_path: Path, nursery: trio.Nursery, transport: str
 ) -> None:
-    # over stdio: over plain HTTP (the lean backend) a session closed with a timed-out request leaks a
-    # socket (ResourceWarning), reported with the issue
+    # over HTTP each request travels in its own task (inline): the timeout cancels its POST there
     (tmp_path / "mock.yaml").write_text(MOCK, encoding="utf-8")
+    if transport == "stdio":
+        server = f"{{command: {PYTHON}, args: [-m, mcpctl, mock, serve, {tmp_path / 'mock.yaml'}]}}"
+    else:
+        [spec] = load_specs([str(tmp_path / "mock.yaml")], environ={}).mocks
+        server = f"{{url: {await nursery.start(partial(serve_http, ServedMock(spec)))}}}"
     result = await run(
         tmp_path,
-        f"{{command: {PYTHON}, args: [-m, mcpctl, mock, serve, {tmp_path / 'mock.yaml'}]}}",
+        server,
         """\
 sessions: shared
 timeout: 100ms

@@ -99,20 +99,23 @@ class Entry:
             return {"name": action.name, "arguments": texts} if texts else {"name": action.name}
         return None
 
-    async def send(self, client: Client, request: Request, timeout: float) -> tuple[str, int]:
-        """Send the rendered request: its outcome and time to first byte in ns (0 where unknown: stdio).
+    async def send(self, client: Client, request: Request, timeout: float) -> tuple[str, int, int]:
+        """Send the rendered request: its outcome, its time to first byte in ns (0 where unknown: stdio) and
+        when the answer came (0 without one).
 
-        Errors the session raises instead of answering (it is closed) are the caller's.
+        The request travels in this task where the transport can (HTTP): what one request in flight waits
+        for is then one task start and one wake-up shorter. Errors the session raises instead of answering
+        (it is closed) are the caller's.
         """
         params = self.fixed_params if self.fixed else self._params(request)
-        reply = await client.exchange(self.method, params, timeout=timeout)
+        reply = await client.exchange(self.method, params, timeout=timeout, inline=True)
         first_byte = reply.first_byte_ns - reply.sent_ns if reply.first_byte_ns else 0
         if reply.error is not None:
-            return outcome(reply.error), first_byte
+            return outcome(reply.error), first_byte, reply.received_ns
         assert reply.result is not None
         if self.method == "tools/call" and reply.result.get("isError") is True:
-            return "is_error", first_byte
-        return "ok", first_byte
+            return "is_error", first_byte, reply.received_ns
+        return "ok", first_byte, reply.received_ns
 
 
 def outcome(error: McpctlError) -> str:

@@ -94,14 +94,17 @@ class _Load:
         assert self.shared is not None
         return self.shared
 
-    async def _exchange(self, client: Client, entry: Entry, request: Request) -> tuple[str, int]:
+    async def _exchange(self, client: Client, entry: Entry, request: Request) -> tuple[str, int, int]:
+        """The outcome, time to first byte and end (ns) of one request; the end is when its answer came
+        (an inline request then still reads the rest of the body), else now."""
         self.metrics.in_flight += 1
         try:
-            return await entry.send(client, request, self.timeout)
+            result, first_byte, answered = await entry.send(client, request, self.timeout)
         except McpctlError as error:
-            return outcome(error), 0
+            result, first_byte, answered = outcome(error), 0, 0
         finally:
             self.metrics.in_flight -= 1
+        return result, first_byte, answered or self.clock_ns()
 
     async def _per_iteration(self, entry: Entry, request: Request, start_ns: int | None) -> str:
         """Open a session for this request alone; ``start_ns`` is the intended start (open model)."""
@@ -110,8 +113,7 @@ class _Load:
             async with open_client(self.sessions.target, connect_timeout=CONNECT_TIMEOUT) as client:
                 self.sessions.initialize.record(self.clock_ns() - opening)
                 begin = self.clock_ns() if start_ns is None else start_ns
-                outcome, first_byte = await self._exchange(client, entry, request)
-                end = self.clock_ns()
+                outcome, first_byte, end = await self._exchange(client, entry, request)
         except McpctlError:
             outcome, begin, end = "transport", opening if start_ns is None else start_ns, self.clock_ns()
             first_byte = 0
@@ -152,8 +154,7 @@ class _Load:
             self.metrics.record(entry.name, "transport", None, self.clock_ns())
             return "transport"
         start = self.clock_ns()
-        outcome, first_byte = await self._exchange(held.client, entry, request)
-        end = self.clock_ns()
+        outcome, first_byte, end = await self._exchange(held.client, entry, request)
         self.metrics.record(entry.name, outcome, end - start, end, first_byte)
         if outcome == "transport" and self.shared is None:
             self.sessions.drop_vu(vu)
@@ -174,8 +175,7 @@ class _Load:
             end = self.clock_ns()
             self.metrics.record(entry.name, "transport", end - intended_ns, end)
             return
-        outcome, first_byte = await self._exchange(held.client, entry, request)
-        end = self.clock_ns()
+        outcome, first_byte, end = await self._exchange(held.client, entry, request)
         self.metrics.record(entry.name, outcome, end - intended_ns, end, first_byte)
         if self.shared is None:
             if outcome == "transport":

@@ -84,6 +84,17 @@ class TimedTransport(Protocol):
 
 
 @runtime_checkable
+class InlineTransport(Protocol):
+    """A transport that can carry one request in its caller's own task (HTTP: the POST and the reading of
+    its answer), sparing a task start and a wake-up per request: what one request in flight waits for."""
+
+    async def request_inline(self, msg: Message) -> None:
+        """Send request ``msg`` and read its answer in this task; the answer reaches the session as any
+        answer does. Returns once the answer's body was read to its end."""
+        ...
+
+
+@runtime_checkable
 class PushTransport(Protocol):
     """A transport whose answers arrive in tasks of its own (one per HTTP request): it can hand
     them to the session right there, and take the next requests without waiting, sparing a

@@ -109,6 +109,19 @@ class StreamableHttpTransport:
         self._inflight[msg["id"]] = scope
         self._nursery.start_soon(self._request, msg, frame, scope)
 
+    async def request_inline(self, msg: Message) -> None:
+        """POST request ``msg`` and read its answer in the calling task (delivered through the sink as any
+        answer); returns once the body was read to its end. A cancelled caller abandons the POST: its
+        connection is closed, not reused."""
+        if self._closed:
+            raise TransportError("the HTTP transport is closed")
+        frame = orjson.dumps(msg)
+        if self._tap is not None:
+            self._tap("send", frame)
+        # no scope of its own in _inflight: cancelling this request is cancelling its caller
+        reader = AnswerReader(msg["id"], tap=self._tap, max_frame=self._max_frame, deliver=self._deliver)
+        await self._answer(msg, frame, reader)
+
     async def receive(self) -> list[Incoming]:
         try:
             items = await self._outbox_recv.receive()
@@ -181,16 +194,20 @@ class StreamableHttpTransport:
         )
         try:
             with scope:
-                try:
-                    await self._post_request(msg, frame, reader)
-                    if not reader.answered:
-                        await self._resume(reader)
-                except ServerError as exc:
-                    self._deliver(reader.fail(exc) or [Failed(request_id, exc)])
+                await self._answer(msg, frame, reader)
         finally:
             for done in batch or (request_id,):
                 if self._inflight.get(done) is scope:
                     del self._inflight[done]
+
+    async def _answer(self, msg: Message, frame: bytes, reader: AnswerReader) -> None:
+        """POST ``msg`` and read its answer (resuming a dropped SSE stream); a failure is delivered."""
+        try:
+            await self._post_request(msg, frame, reader)
+            if not reader.answered:
+                await self._resume(reader)
+        except ServerError as exc:
+            self._deliver(reader.fail(exc) or [Failed(msg["id"], exc)])
 
     async def send_batch(self, messages: Sequence[Message]) -> None:
         """One POST whose body is the JSON array of ``messages``; the answers come back together."""
