@@ -127,7 +127,7 @@ async def run_workers(spec: LoadTestSpec, argvs: Sequence[list[str]], view: Load
                 for stream in (worker.process.stdin, worker.process.stdout, worker.process.stderr):
                     if stream is not None:
                         await stream.aclose()
-    return _merged(workers)
+    return _merged(workers, spec)
 
 
 async def _show(totals: LiveTotals, view: LoadView) -> None:
@@ -180,11 +180,13 @@ async def _read_stderr(worker: _Worker) -> None:
     worker.stderr = text.decode("utf-8", "replace").splitlines()[-_STDERR_KEPT:]
 
 
-def _merged(workers: list[_Worker]) -> LoadResult:
+def _merged(workers: list[_Worker], spec: LoadTestSpec) -> LoadResult:
     for worker in workers:
         if worker.result is None:
             code = worker.process.returncode
             lines = [line.removeprefix("mcpctl: error: ") for line in worker.stderr] or ["no output"]
             message = f"worker {worker.index} exited {code} without a result: " + "; ".join(lines)
             raise {2: UsageError, 3: ServerError}.get(code or 1, McpctlError)(message)
-    return merge_results([worker.result for worker in workers if worker.result is not None])
+    # the thresholds of the parent's spec: under --shard its share of a rate, not the whole one
+    results = [worker.result for worker in workers if worker.result is not None]
+    return merge_results(results, thresholds=spec.thresholds)

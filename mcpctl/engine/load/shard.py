@@ -137,9 +137,13 @@ def result_thresholds(result: LoadResult) -> tuple[Threshold, ...]:
 
 
 def _verdicts(
-    results: Sequence[LoadResult], metrics: Metrics, duration: float
+    results: Sequence[LoadResult],
+    metrics: Metrics,
+    duration: float,
+    thresholds: tuple[Threshold, ...] | None,
 ) -> tuple[ThresholdResult, ...]:
-    merged = Watch(result_thresholds(results[0])).results(metrics, duration)
+    written = result_thresholds(results[0]) if thresholds is None else thresholds
+    merged = Watch(written).results(metrics, duration)
     verdicts = []
     for index, verdict in enumerate(merged):
         shards = [result.thresholds[index] for result in results]
@@ -166,7 +170,9 @@ def _optional_histogram(encoded: Sequence[str | None]) -> LatencyHistogram | Non
     return histogram
 
 
-def merge_results(results: Sequence[LoadResult]) -> LoadResult:
+def merge_results(
+    results: Sequence[LoadResult], *, thresholds: tuple[Threshold, ...] | None = None
+) -> LoadResult:
     """One result from the results of the shards (or workers) of one LoadTest.
 
     Counts, outcomes and ``dropped`` are added; histograms (per call, overall, time to first byte, lag,
@@ -174,6 +180,8 @@ def merge_results(results: Sequence[LoadResult]) -> LoadResult:
     series merged; the duration is the longest shard's and the start the earliest. Thresholds are evaluated
     again on the merged numbers (``rate`` over the longest duration); one that aborted a shard stays failed.
     ``UsageError`` when the results are not of the same spec; ``ValueError`` for a corrupt histogram.
+    ``thresholds``: check these instead of those the results carry as written (the workers of one shard
+    check the shard's share of a ``rate``).
     """
     _check_compatible(results)
     first = results[0]
@@ -202,7 +210,7 @@ def merge_results(results: Sequence[LoadResult]) -> LoadResult:
         dropped=sum(r.dropped for r in results),
         initialize=initialize.summary() if initialize is not None else None,
         initialize_histogram=initialize.encode() if initialize is not None else None,
-        thresholds=_verdicts(results, metrics, duration),
+        thresholds=_verdicts(results, metrics, duration, thresholds),
         aborted=bool(reasons),
         abort_reason="; ".join(reasons) if reasons else None,
         series=series.to_record(),

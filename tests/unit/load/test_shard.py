@@ -3,6 +3,7 @@ samples (results built from recorded histograms directly: no servers)."""
 
 from __future__ import annotations
 
+import dataclasses
 import random
 
 import orjson
@@ -236,3 +237,17 @@ def test_a_shard_checks_a_rate_threshold_against_its_share() -> None:
         ("rate", 50.0, "rate > 400/s"),  # the text stays: merge checks the whole against it
         ("p99", 250.0, "p99 < 250ms"),
     ]
+
+
+def test_the_workers_of_a_shard_check_the_shards_share_of_a_rate() -> None:
+    rules = thresholds("rate > 300/s")
+    one, two = (
+        build(samples(1, 1000, 2_000_000), watch=Watch(rules)),
+        build(samples(2, 1000, 2_000_000), watch=Watch(rules)),
+    )
+    whole = merge_results([one, two])  # 2,000 calls in 10 s: 200/s
+    assert [(t.passed, t.value) for t in whole.thresholds] == [(False, 200.0)]
+    [share] = thresholds("rate > 300/s")
+    share = dataclasses.replace(share, value=150.0)  # shard 1 of 2: half the rate
+    merged = merge_results([one, two], thresholds=(share,))
+    assert [(t.text, t.passed, t.value) for t in merged.thresholds] == [("rate > 300/s", True, 200.0)]
