@@ -38,20 +38,22 @@ def check_known(field: Cursor, name: str, *, noun: str, known: Collection[str], 
         field.error(f"unknown {noun} {name!r} ({f'known: {listed}' if listed else none})")
 
 
-def input_format(field: Cursor, path: str, written: Cursor | None) -> Literal["jsonl", "csv"]:
-    """The format of the input file ``path`` (named at ``field``): ``format:`` if ``written``, else
-    its extension; a file that is missing or of no known format is reported."""
+def records_format(field: Cursor, path: str, written: Cursor | None, *, what: str) -> Literal["jsonl", "csv"]:
+    """The format of the records file ``path`` (named at ``field``; ``what`` it is to the spec: ``input``,
+    ``data``): ``format:`` if ``written``, else its extension; a file that is missing or of no known
+    format is reported."""
+    shown = str(field.plain())
     if not os.path.exists(path):
-        field.error(f"input file {str(field.plain())!r} does not exist ({path})")
+        field.error(f"{what} file {shown!r} does not exist ({path})")
     elif not os.path.isfile(path):
-        field.error(f"input {str(field.plain())!r} is not a file ({path})")
+        field.error(f"{what} {shown!r} is not a file ({path})")
         return "jsonl"  # a directory's name says nothing of a format
     if written is not None:
         return "csv" if written.plain() == "csv" else "jsonl"
     found = EXTENSIONS.get(os.path.splitext(path)[1].lower())
     if found is None:
         field.error(
-            f"cannot tell the format of {str(field.plain())!r} from its extension: "
+            f"cannot tell the format of {shown!r} from its extension: "
             "name it .jsonl, .ndjson or .csv, or set format: jsonl or csv"
         )
     return found or "jsonl"

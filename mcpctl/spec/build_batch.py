@@ -23,7 +23,7 @@ from mcpctl.spec.batch_checks import (
     check_names,
     check_output,
     check_record_templates,
-    input_format,
+    records_format,
 )
 from mcpctl.spec.batch_model import (
     BatchPlanSpec,
@@ -159,8 +159,7 @@ def parse_size(text: str) -> int:
 
 
 def _operation(item: Cursor, ctx: PlanContext, variables: frozenset[str]) -> Operation | None:
-    check_exclusive(item, OPERATIONS, "operation")
-    name = min((n for n in OPERATIONS if n in item.node.keys), key=lambda n: item.node.keys[n], default=None)
+    name = check_exclusive(item, OPERATIONS, "operation")
     body = item.get(name) if name is not None else None
     if name is None or body is None:
         item.error(f"an operation needs one of: {', '.join(OPERATIONS)}")
@@ -219,7 +218,7 @@ def _execute(
         server=server,
         tool=tool,
         input=source,
-        format=input_format(input_field, source, body.get("format")),
+        format=records_format(input_field, source, body.get("format"), what="input"),
         key=body.text("key"),
         with_={key: value.plain() for key, value in arguments.items()} if arguments is not None else {},
         output=output,

@@ -17,13 +17,12 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import get_args
 
-from mcpctl.spec.batch_checks import check_known
+from mcpctl.spec.batch_checks import check_known, records_format
 from mcpctl.spec.build_suite import duration, parsed, resolve
 from mcpctl.spec.load_checks import (
     Readable,
     check_entry_names,
     check_load_templates,
-    data_format,
     parse_target_rate,
     parse_threshold,
 )
@@ -99,7 +98,7 @@ def _data(cursor: Cursor | None, base_dir: str) -> DataSource | None:
     path = resolve(base_dir, str(file_field.plain()))
     return DataSource(
         file=path,
-        format=data_format(file_field, path, cursor.get("format")),
+        format=records_format(file_field, path, cursor.get("format"), what="data"),
         order=one_of(cursor.text("order"), ("sequential", "random"), "sequential"),
         source=cursor.source(),
     )
@@ -127,8 +126,7 @@ def _scenario(cursor: Cursor, ctx: LoadContext, readable: Readable) -> tuple[Loa
 
 
 def _entry(item: Cursor, ctx: LoadContext, readable: Readable) -> LoadCall | None:
-    check_exclusive(item, ACTIONS, "scenario entry")
-    name = min((n for n in ACTIONS if n in item.node.keys), key=lambda n: item.node.keys[n], default=None)
+    name = check_exclusive(item, ACTIONS, "scenario entry")
     field = item.get(name) if name is not None else None
     if name is None or field is None:
         item.error(f"a scenario entry needs one of: {', '.join(ACTIONS)}")

@@ -9,13 +9,11 @@ it can be read in; templates compile and read only ``data`` (when there is a dat
 from __future__ import annotations
 
 import difflib
-import os
 import re
 from collections.abc import Collection
 from dataclasses import dataclass
-from typing import Literal, get_args
+from typing import get_args
 
-from mcpctl.spec.batch_checks import EXTENSIONS
 from mcpctl.spec.load_model import LATENCY_METRICS, METRICS, Comparison, Metric
 from mcpctl.spec.semantics import Scope, check_templates, stray_reference, template_strings
 from mcpctl.spec.units import parse_duration, parse_percent, parse_rate
@@ -80,26 +78,6 @@ def parse_target_rate(text: str) -> float:
     if _ZERO_RATE.fullmatch(text):
         return 0.0
     return parse_rate(text).per_second
-
-
-def data_format(field: Cursor, path: str, written: Cursor | None) -> Literal["jsonl", "csv"]:
-    """The format of the data file ``path`` (named at ``field``): ``format:`` if ``written``, else its
-    extension; a file that is missing or of no known format is reported."""
-    shown = str(field.plain())
-    if not os.path.exists(path):
-        field.error(f"data file {shown!r} does not exist ({path})")
-    elif not os.path.isfile(path):
-        field.error(f"data {shown!r} is not a file ({path})")
-        return "jsonl"
-    if written is not None:
-        return "csv" if written.plain() == "csv" else "jsonl"
-    found = EXTENSIONS.get(os.path.splitext(path)[1].lower())
-    if found is None:
-        field.error(
-            f"cannot tell the format of {shown!r} from its extension: "
-            "name it .jsonl, .ndjson or .csv, or set format: jsonl or csv"
-        )
-    return found or "jsonl"
 
 
 def check_entry_names(entries: list[tuple[str, Cursor, bool]]) -> None:

@@ -138,14 +138,7 @@ def _reference_problem(chain: tuple[str, ...], scope: Scope) -> str | None:
 
 def check_action(cursor: Cursor, *, step: bool) -> str | None:
     """The one action of a test or step (``None`` if none), reporting extras, ``with`` and ``steps``."""
-    present = sorted(
-        (name for name in ACTIONS if name in cursor.node.keys), key=lambda name: cursor.node.keys[name]
-    )
-    for extra in present[1:]:
-        field = cursor.get(extra)
-        assert field is not None
-        field.error(f"give only one of call, read, prompt (this {_what(step)} already has {present[0]})")
-    action = present[0] if present else None
+    action = check_exclusive(cursor, ACTIONS, _what(step))
     steps = cursor.get("steps")
     if steps is not None and action is not None:
         steps.error(f"steps cannot be combined with {action} (a test is one action or a sequence of steps)")
@@ -240,13 +233,15 @@ def check_unique(names: list[tuple[str, Cursor]], what: str, *, noun: str = "nam
             first[name] = cursor
 
 
-def check_exclusive(cursor: Cursor, names: Sequence[str], what: str) -> None:
-    """Report, at each extra, every field of ``names`` given after the first one present."""
+def check_exclusive(cursor: Cursor, names: Sequence[str], what: str) -> str | None:
+    """The first field of ``names`` present (by position), or ``None``; every one given after it is
+    reported at itself."""
     present = sorted((n for n in names if n in cursor.node.keys), key=lambda n: cursor.node.keys[n])
     for extra in present[1:]:
         field = cursor.get(extra)
         assert field is not None
         field.error(f"give only one of {', '.join(names)} (this {what} already has {present[0]})")
+    return present[0] if present else None
 
 
 def json_schema_class(schema: Mapping[str, Plain]) -> type[Validator]:
