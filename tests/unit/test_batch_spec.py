@@ -4,13 +4,11 @@ meaning check with its exact message (one valid plan, one field broken per test)
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import io
 import json
 from pathlib import Path
 
 import pytest
-import yaml
 from typer.testing import CliRunner
 
 from mcpctl.cli.app import app
@@ -32,7 +30,7 @@ from mcpctl.spec.lockfile import make_lock
 from mcpctl.spec.model import Metadata, Source
 from mcpctl.spec.schemas import schema_for
 from mcpctl.spec.units import Duration, Percent
-from tests.unit.spec_files import broken, errors_in
+from tests.unit.spec_files import broken, errors_in, expected_spec_hash
 
 OTHERS = """\
 apiVersion: mcpctl/v1
@@ -116,7 +114,6 @@ def test_a_full_plan_builds_into_its_records(tmp_path: Path) -> None:
     def at(line: int, column: int) -> Source:
         return Source(path=path, line=line, column=column)
 
-    canonical = json.dumps(yaml.safe_load(PLAN), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     assert plan == BatchPlanSpec(
         metadata=Metadata(name="roll-out", labels={"team": "core"}),
         operations=(
@@ -181,7 +178,7 @@ def test_a_full_plan_builds_into_its_records(tmp_path: Path) -> None:
         memory_limit=512 * 1024 * 1024,
         vars={"region": "eu"},
         source=at(1, 1),
-        spec_hash=hashlib.sha256(canonical.encode()).hexdigest(),
+        spec_hash=expected_spec_hash(PLAN),
     )
     deploy = plan.operations[2]
     assert isinstance(deploy, DeployOp)

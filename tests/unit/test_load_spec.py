@@ -4,14 +4,12 @@ grammar, and every meaning check with its exact message (one valid test, one fie
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import io
 import json
 import re
 from pathlib import Path
 
 import pytest
-import yaml
 from typer.testing import CliRunner
 
 from mcpctl.cli.app import app
@@ -33,7 +31,7 @@ from mcpctl.spec.lockfile import make_lock
 from mcpctl.spec.model import CallTool, GetPrompt, Metadata, ReadResource, Source, StdioServer
 from mcpctl.spec.schemas import schema_for
 from mcpctl.spec.units import Duration
-from tests.unit.spec_files import broken, errors_in
+from tests.unit.spec_files import broken, errors_in, expected_spec_hash
 
 SERVERS = """\
 apiVersion: mcpctl/v1
@@ -110,7 +108,6 @@ def test_a_full_load_test_builds_into_its_records(tmp_path: Path) -> None:
     def at(line: int, column: int) -> Source:
         return Source(path=path, line=line, column=column)
 
-    canonical = json.dumps(yaml.safe_load(LOAD), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     assert load == LoadTestSpec(
         metadata=Metadata(name="echo-load", labels={"team": "core"}),
         server="echo",
@@ -166,7 +163,7 @@ def test_a_full_load_test_builds_into_its_records(tmp_path: Path) -> None:
         ),
         vars={"tag": "load"},
         source=at(1, 1),
-        spec_hash=hashlib.sha256(canonical.encode()).hexdigest(),
+        spec_hash=expected_spec_hash(LOAD),
     )
     assert load.profile.length == Duration(seconds=100)
 

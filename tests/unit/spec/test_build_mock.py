@@ -3,14 +3,11 @@ meaning checked (one exact error per problem)."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
 from mcpctl.errors import InvalidSpecs
 from mcpctl.spec.build import load_specs
@@ -37,6 +34,7 @@ from mcpctl.spec.mock_model import (
 )
 from mcpctl.spec.model import Expected, Metadata, MockServerRef, ServersSpec, Source, TestSuiteSpec
 from mcpctl.spec.units import Duration, Percent
+from tests.unit.spec_files import expected_spec_hash
 
 MOCK = """\
 apiVersion: mcpctl/v1
@@ -138,7 +136,6 @@ def test_a_complete_mock_builds_every_field(tmp_path: Path) -> None:
     def at(line: int, column: int) -> Source:
         return Source(path=str(tmp_path / "mock.yaml"), line=line, column=column)
 
-    canonical = json.dumps(yaml.safe_load(MOCK), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     weather = MockTool(
         name="get_weather",
         title="Weather",
@@ -273,7 +270,7 @@ def test_a_complete_mock_builds_every_field(tmp_path: Path) -> None:
             Completion(ref_type="resource", ref="repo://{owner}/{name}", argument="owner", values=("octo",)),
         ),
         source=at(1, 1),
-        spec_hash=hashlib.sha256(canonical.encode()).hexdigest(),
+        spec_hash=expected_spec_hash(MOCK),
     )
 
 
