@@ -1,11 +1,19 @@
-"""The mcpctl CLI as a user runs it, for end-to-end tests: a subprocess in a project directory."""
+"""The mcpctl CLI as a user runs it, for end-to-end tests: a subprocess in a project directory, or in
+process with the console script's error handling."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import subprocess
 from pathlib import Path
 
+from typer.testing import CliRunner
+
+from mcpctl.cli.app import app
+from mcpctl.cli.handler import fail
+from mcpctl.errors import McpctlError
 from testing.paths import PYTHON, ROOT
 
 
@@ -22,3 +30,17 @@ def mcpctl(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
         timeout=60,
         env={**environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1", "HOME": str(cwd.parent / "home")},
     )
+
+
+def invoke(*args: str) -> tuple[int, str, str]:
+    """``mcpctl ARGS`` in this process: its exit code, stdout and stderr, an expected failure printed as
+    the console script prints it (an unexpected exception is raised)."""
+    result = CliRunner().invoke(app, list(args))
+    stderr = io.StringIO()
+    code = result.exit_code
+    if isinstance(result.exception, McpctlError):
+        with contextlib.redirect_stderr(stderr):
+            code = fail(result.exception)
+    elif result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return code, result.stdout, stderr.getvalue()

@@ -3,18 +3,13 @@ with the console script's error handling)."""
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from mcpctl.cli.app import app
-from mcpctl.cli.handler import fail
-from mcpctl.errors import McpctlError
 from mcpctl.spec.schemas import schema_for
+from testing.cli import invoke as mcpctl
 from testing.paths import ROOT
 
 SERVERS = (
@@ -30,18 +25,6 @@ BROKEN = (
     "apiVersion: mcpctl/v1\nkind: TestSuite\nmetadata: {name: bad}\nserver: nope\n"
     "tests: [{name: a, call: echo, timeout: 5}]\n"
 )
-
-
-def mcpctl(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(app, list(args))
-    stderr = io.StringIO()
-    code = result.exit_code
-    if isinstance(result.exception, McpctlError):
-        with contextlib.redirect_stderr(stderr):
-            code = fail(result.exception)
-    elif result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return code, result.stdout, stderr.getvalue()
 
 
 @pytest.fixture

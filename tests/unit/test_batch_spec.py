@@ -3,17 +3,12 @@ meaning check with its exact message (one valid plan, one field broken per test)
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from mcpctl.cli.app import app
-from mcpctl.cli.handler import fail
-from mcpctl.errors import InvalidSpecs, McpctlError
+from mcpctl.errors import InvalidSpecs
 from mcpctl.spec.batch_model import (
     BatchPlanSpec,
     ConfigTarget,
@@ -30,6 +25,7 @@ from mcpctl.spec.lockfile import make_lock
 from mcpctl.spec.model import Metadata, Source
 from mcpctl.spec.schemas import schema_for
 from mcpctl.spec.units import Duration, Percent
+from testing.cli import invoke as mcpctl
 from tests.unit.spec_files import broken, errors_in, expected_spec_hash
 
 OTHERS = """\
@@ -705,18 +701,6 @@ def test_an_execute_call_to_a_pinned_server_names_a_pinned_tool(tmp_path: Path) 
 
 
 # -- the schema and the CLI -----------------------------------------------------------------------
-
-
-def mcpctl(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(app, list(args))
-    stderr = io.StringIO()
-    code = result.exit_code
-    if isinstance(result.exception, McpctlError):
-        with contextlib.redirect_stderr(stderr):
-            code = fail(result.exception)
-    elif result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return code, result.stdout, stderr.getvalue()
 
 
 def test_validate_a_bad_plan_exits_2_with_one_line_per_error(tmp_path: Path) -> None:

@@ -3,18 +3,13 @@ grammar, and every meaning check with its exact message (one valid test, one fie
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import re
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from mcpctl.cli.app import app
-from mcpctl.cli.handler import fail
-from mcpctl.errors import InvalidSpecs, McpctlError
+from mcpctl.errors import InvalidSpecs
 from mcpctl.spec.build import load_specs
 from mcpctl.spec.load_checks import parse_threshold
 from mcpctl.spec.load_model import (
@@ -31,6 +26,7 @@ from mcpctl.spec.lockfile import make_lock
 from mcpctl.spec.model import CallTool, GetPrompt, Metadata, ReadResource, Source, StdioServer
 from mcpctl.spec.schemas import schema_for
 from mcpctl.spec.units import Duration
+from testing.cli import invoke as mcpctl
 from tests.unit.spec_files import broken, errors_in, expected_spec_hash
 
 SERVERS = """\
@@ -712,18 +708,6 @@ def test_names_are_unique_per_kind_and_a_load_test_may_share_a_suite_name(tmp_pa
 
 
 # -- the schema and the CLI -----------------------------------------------------------------------
-
-
-def mcpctl(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(app, list(args))
-    stderr = io.StringIO()
-    code = result.exit_code
-    if isinstance(result.exception, McpctlError):
-        with contextlib.redirect_stderr(stderr):
-            code = fail(result.exception)
-    elif result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return code, result.stdout, stderr.getvalue()
 
 
 def test_validate_a_good_load_test_names_it(tmp_path: Path) -> None:

@@ -6,20 +6,16 @@ directory); everything else is printed as given on the command line, relative to
 
 from __future__ import annotations
 
-import contextlib
-import io
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from mcpctl.cli.app import app
-from mcpctl.cli.handler import fail
-from mcpctl.errors import InvalidSpecs, McpctlError, SpecError
+from mcpctl.errors import InvalidSpecs, SpecError
 from mcpctl.spec.build import load_specs
 from mcpctl.spec.loader import MAX_SPEC_BYTES
+from testing.cli import invoke
 from testing.paths import ROOT
 
 CORPUS = Path(__file__).parent / "corpus"
@@ -338,15 +334,7 @@ def expected(name: str) -> list[str]:
 
 def validate(*args: str) -> tuple[int, str, str]:
     """``mcpctl validate ARGS`` in-process, with the console script's error handling."""
-    result = CliRunner().invoke(app, ["validate", *args])
-    stderr = io.StringIO()
-    code = result.exit_code
-    if isinstance(result.exception, McpctlError):
-        with contextlib.redirect_stderr(stderr):
-            code = fail(result.exception)
-    elif result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return code, result.stdout, stderr.getvalue()
+    return invoke("validate", *args)
 
 
 def test_the_corpus_is_big_enough_and_listed_exactly() -> None:
