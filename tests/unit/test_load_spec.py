@@ -737,23 +737,6 @@ def test_the_schema_of_load_test_is_printed() -> None:
     assert json.loads(out) == schema_for("LoadTest")
 
 
-def test_the_inline_server_repeats_the_servers_definitions() -> None:
-    servers, load = schema_for("Servers")["$defs"], schema_for("LoadTest")["$defs"]
-    assert isinstance(servers, dict)
-    assert isinstance(load, dict)
-    for name in (
-        "server",
-        "stdioServer",
-        "httpServer",
-        "mockServer",
-        "auth",
-        "bearerAuth",
-        "clientCredentialsAuth",
-    ):
-        assert load[name] == servers[name], name
-    assert load["metadata"] == servers["metadata"]
-
-
 def test_record_field_docstrings_are_the_schema_descriptions() -> None:
     schema = schema_for("LoadTest")
     properties, defs = schema["properties"], schema["$defs"]

@@ -820,8 +820,9 @@ def test_every_reference_resolves_inside_its_own_file(kind: str) -> None:
         assert ref.removeprefix("#/$defs/") in schema["$defs"]
 
 
-def test_the_inline_server_repeats_the_servers_definitions() -> None:
-    servers, suite = schema_for("Servers")["$defs"], schema_for("TestSuite")["$defs"]
+@pytest.mark.parametrize("kind", ["TestSuite", "LoadTest"])
+def test_the_inline_server_repeats_the_servers_definitions(kind: str) -> None:
+    servers, inline = schema_for("Servers")["$defs"], schema_for(kind)["$defs"]
     for name in (
         "server",
         "stdioServer",
@@ -832,7 +833,7 @@ def test_the_inline_server_repeats_the_servers_definitions() -> None:
         "clientCredentialsAuth",
         "metadata",
     ):
-        assert suite[name] == servers[name], name
+        assert inline[name] == servers[name], name
 
 
 def test_kinds_are_case_insensitive_and_cached() -> None:
