@@ -30,7 +30,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -55,7 +55,12 @@ if not os.path.exists(SERVER_PY):
     SERVER_PY = PY
 
 
-def run_json(cmd: list[str], limit: float, env: dict[str, str] | None = None) -> dict:
+def run_bounded(
+    cmd: list[str], limit: float, *, env: dict[str, str] | None = None, cwd: str | None = None
+) -> tuple[int | None, str, str]:
+    """Run ``cmd`` on the client core in its own process group, killed whole after ``limit`` seconds.
+
+    Returns (returncode or None on timeout, stdout, stderr)."""
     proc = subprocess.Popen(
         [*CLIENT_CPU, *cmd],
         stdout=subprocess.PIPE,
@@ -63,17 +68,33 @@ def run_json(cmd: list[str], limit: float, env: dict[str, str] | None = None) ->
         text=True,
         start_new_session=True,
         env=env,
-        cwd=ROOT,
+        cwd=cwd or ROOT,
     )
     try:
         out, err = proc.communicate(timeout=limit)
+        return proc.returncode, out, err
     except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.communicate()
+        killpg(proc.pid)
+        out, err = proc.communicate()
+        return None, out, err
+    finally:
+        killpg(proc.pid)  # whatever the client left behind in its group
+
+
+def killpg(pid: int) -> None:
+    """SIGKILL the process group ``pid`` leads, if it is still there."""
+    with suppress(ProcessLookupError):
+        os.killpg(pid, signal.SIGKILL)
+
+
+def run_json(cmd: list[str], limit: float, env: dict[str, str] | None = None) -> dict:
+    """The last JSON line ``cmd`` prints (``{"error": ...}`` when it fails or overruns ``limit``)."""
+    code, out, err = run_bounded(cmd, limit, env=env)
+    if code is None:
         return {"error": f"timed out after {limit:.0f}s"}
     line = next((ln for ln in reversed(out.splitlines()) if ln.startswith("{")), None)
-    if proc.returncode != 0 or line is None:
-        return {"error": f"rc={proc.returncode}: {(out + err).strip()[-300:]}"}
+    if code != 0 or line is None:
+        return {"error": f"rc={code}: {(out + err).strip()[-300:]}"}
     return json.loads(line)
 
 
@@ -154,7 +175,7 @@ def serving(cmd: list[str], port: int, env: dict[str, str] | None = None) -> Ite
             raise RuntimeError(f"{cmd[0]} did not listen on {port}")
         yield f"http://127.0.0.1:{port}/mcp"
     finally:
-        os.killpg(proc.pid, signal.SIGKILL)
+        killpg(proc.pid)
         proc.wait()
 
 

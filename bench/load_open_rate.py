@@ -27,8 +27,8 @@ import sys
 import tempfile
 import time
 
-from client_throughput import CLIENT_CPU
-from load_vs_peers import MCPCTL, OPEN_SPEC, ensure_peers, http_server, killpg, open_wire, run_k6
+from client_throughput import CLIENT_CPU, killpg
+from load_vs_peers import MCPCTL, OPEN_SPEC, arrival_scenario, ensure_peers, http_server, open_wire, run_k6
 
 
 def per_second(result: dict, duration: float) -> float:
@@ -114,14 +114,7 @@ def run_mcpctl(rate: float, duration: float) -> dict | None:
 
 
 def run_peer(rate: float, duration: float) -> dict | None:
-    scenario = {
-        "executor": "constant-arrival-rate",
-        "rate": int(rate),
-        "timeUnit": "1s",
-        "duration": f"{duration:g}s",
-        "preAllocatedVUs": 200,
-        "maxVUs": 1000,
-    }
+    scenario = arrival_scenario(rate, duration, pre_allocated=200)
     with tempfile.TemporaryDirectory(prefix="load-open-") as tmp, http_server("raw") as url:
         cell, data = run_k6(url, open_wire(url), {"main": scenario}, duration, duration + 90, tmp)
     if "error" in cell:

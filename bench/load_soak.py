@@ -24,15 +24,15 @@ import tempfile
 import time
 from contextlib import ExitStack
 
-from client_throughput import CLIENT_CPU
+from client_throughput import CLIENT_CPU, killpg
 from load_vs_peers import (
     K6,
     MCPCTL,
     OPEN_SPEC,
+    arrival_scenario,
     ensure_peers,
     http_server,
     k6_script,
-    killpg,
     open_wire,
     peer_env,
 )
@@ -122,14 +122,7 @@ def report_mcpctl(tmp: str, duration: float, rate: float) -> None:
 
 def k6_soak(stack: ExitStack, rate: float, duration: float, tmp: str) -> subprocess.Popen:
     url = stack.enter_context(http_server("raw"))
-    scenario = {
-        "executor": "constant-arrival-rate",
-        "rate": int(rate),
-        "timeUnit": "1s",
-        "duration": f"{duration:g}s",
-        "preAllocatedVUs": 50,
-        "maxVUs": 1000,
-    }
+    scenario = arrival_scenario(rate, duration, pre_allocated=50)
     script = os.path.join(tmp, "soak.js")
     with open(script, "w", encoding="utf-8") as f:
         f.write(k6_script({"main": scenario}))

@@ -32,16 +32,14 @@ import csv
 import json
 import os
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
-from contextlib import suppress
 
-from client_throughput import CLIENT_CPU, SHARED, http_server
+from client_throughput import SHARED, http_server, run_bounded
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -57,37 +55,6 @@ META = {
     "io.modelcontextprotocol/clientInfo": {"name": "bench", "version": "0"},
     "io.modelcontextprotocol/clientCapabilities": {},
 }
-
-
-# -- processes --------------------------------------------------------------------------------
-def run_bounded(cmd: list[str], limit: float, *, env: dict[str, str] | None = None, cwd: str | None = None):
-    """Run ``cmd`` on the client core in its own process group, killed whole after ``limit`` seconds.
-
-    Returns (returncode or None on timeout, stdout, stderr)."""
-    proc = subprocess.Popen(
-        [*CLIENT_CPU, *cmd],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-        env=env,
-        cwd=cwd or ROOT,
-    )
-    try:
-        out, err = proc.communicate(timeout=limit)
-        return proc.returncode, out, err
-    except subprocess.TimeoutExpired:
-        killpg(proc.pid)
-        out, err = proc.communicate()
-        return None, out, err
-    finally:
-        killpg(proc.pid)  # whatever the client left behind in its group
-
-
-def killpg(pid: int) -> None:
-    """SIGKILL the process group ``pid`` leads, if it is still there."""
-    with suppress(ProcessLookupError):
-        os.killpg(pid, signal.SIGKILL)
 
 
 def ensure_peers(peers: list[str]) -> None:
@@ -302,6 +269,18 @@ K6_THRESHOLDS = {
     "http_req_duration{scenario:main}": ["max>=0"],
     "http_req_failed{scenario:main}": ["rate>=0"],
 }
+
+
+def arrival_scenario(rate: float, duration: float, *, pre_allocated: int) -> dict:
+    """A k6 constant-arrival-rate scenario: ``rate`` iterations a second for ``duration`` seconds."""
+    return {
+        "executor": "constant-arrival-rate",
+        "rate": int(rate),
+        "timeUnit": "1s",
+        "duration": f"{duration:g}s",
+        "preAllocatedVUs": pre_allocated,
+        "maxVUs": 1000,
+    }
 
 
 def k6_script(scenarios: dict) -> str:
