@@ -417,6 +417,57 @@ def merge_command(
 
 
 @app.command()
+def proxy(
+    faults: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--faults",
+            help="Spec file(s) or directories holding the FaultScenario (repeatable; none: only relay).",
+        ),
+    ] = None,
+    scenario: Annotated[
+        str | None, typer.Option("--scenario", help="Which FaultScenario, when the files hold several.")
+    ] = None,
+    listen: Annotated[
+        str | None, typer.Option("--listen", help="HTTP: serve on [HOST:]PORT (with --upstream).")
+    ] = None,
+    upstream: Annotated[
+        str | None, typer.Option("--upstream", help="HTTP: the Streamable HTTP server's URL.")
+    ] = None,
+    control: Annotated[
+        str | None,
+        typer.Option("--control", help="Serve the control endpoint on [HOST:]PORT (loopback; 0: any port)."),
+    ] = None,
+    log: Annotated[
+        str | None, typer.Option("--log", help="Append every injected fault to FILE as JSON lines.")
+    ] = None,
+    seed: Annotated[
+        int | None, typer.Option("--seed", help="Seed the fault draws (default: the spec's).")
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Do not print faults on stderr.")] = False,
+    epoch: Annotated[float | None, typer.Option("--epoch", hidden=True)] = None,
+) -> None:
+    """Relay an MCP server through the faults of a FaultScenario: -- COMMAND ARGS (a stdio server any
+    client can launch in place of the real one) or --listen/--upstream (a Streamable HTTP reverse proxy)."""
+    from mcpctl.cli import proxy as command
+
+    _finish(
+        command.run_proxy(
+            faults=faults or [],
+            scenario=scenario,
+            command=list(_server_command),
+            listen=listen,
+            upstream=upstream,
+            control=control,
+            log=log,
+            seed=seed,
+            quiet=quiet,
+            epoch=epoch,
+        )
+    )
+
+
+@app.command()
 def rollback(
     run_id: Annotated[str, typer.Argument(help="A batch run id (or a unique prefix, or 'last').")] = "last",
     output: OutputOpt = "text",

@@ -5,7 +5,7 @@ failed or a test aborted, 2 for bad input, 3 when a server could not be reached,
 from __future__ import annotations
 
 import gc
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from functools import partial
 from pathlib import Path
 
@@ -94,12 +94,15 @@ def run(
     return code
 
 
-def run_each(specs: SpecSet, *, output: str) -> tuple[list[tuple[LoadResult, LoadTestSpec]], int]:
-    """Run every LoadTest of ``specs`` here, one after another (``mcpctl apply``): the results and the exit
-    code; a test that could not run (server unreachable, Ctrl-C) ends the sequence with its code."""
+def run_each(
+    specs: SpecSet, *, output: str, skip: Collection[str] = ()
+) -> tuple[list[tuple[LoadResult, LoadTestSpec]], int]:
+    """Run every LoadTest of ``specs`` but those named in ``skip`` here, one after another (``mcpctl apply``):
+    the results and the exit code; a test that could not run (server unreachable, Ctrl-C) ends the sequence
+    with its code."""
     done: list[tuple[LoadResult, LoadTestSpec]] = []
     code = EXIT_OK
-    for spec in specs.loads:
+    for spec in (spec for spec in specs.loads if spec.metadata.name not in skip):
         result, run_code = _run_one(spec, specs, seed=seed_for(spec.metadata.name), output=output, argvs=[])
         if result is None:
             return done, run_code

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from mcpctl.cli.handler import run_async
+from mcpctl.cli.target import parse_address
 from mcpctl.errors import CheckFailed, McpctlError, UsageError
 from mcpctl.mock import builtin
 from mcpctl.spec.build import load_specs
@@ -39,13 +40,6 @@ def load_mock(ref: str, *, name: str | None = None) -> MockServerSpec:
     raise UsageError(f"{ref}: several MockServer documents ({names}): choose one with --name")
 
 
-def _address(text: str) -> tuple[str, int]:
-    host, sep, port = text.rpartition(":")
-    if not port.isdigit() or int(port) > 65535:
-        raise UsageError(f"--http {text!r}: expected [HOST:]PORT, e.g. 127.0.0.1:8080")
-    return (host.strip("[]") if sep and host else "127.0.0.1"), int(port)
-
-
 def serve(
     ref: str,
     *,
@@ -69,7 +63,7 @@ def serve(
 
     spec = loaded()
     watched = os.path.abspath(builtin.path_of(ref) if ref.startswith(builtin.PREFIX) else ref)
-    address = _address(http) if http is not None else None
+    address = parse_address(http, option="--http") if http is not None else None
     directory = store_dir(state_dir)
 
     async def main() -> int:

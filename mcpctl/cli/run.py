@@ -40,7 +40,8 @@ def run(options: dict[str, object], *, command: str) -> int:
         _finish_plans(resumed, targets, output=output, redact=redact)
         return code
     specs = load_specs(_strings(options["paths"]), servers_files=_strings(options["servers_files"]))
-    if not specs.suites and not specs.plans and not (specs.loads and command == "apply"):
+    runnable = specs.loads or any(scenario.run is not None for scenario in specs.scenarios)
+    if not specs.suites and not specs.plans and not (runnable and command == "apply"):
         return _nothing_to_run(specs, command=command, paths=_strings(options["paths"]))
     codes: list[int] = []
     results: list[RunResult] = []
@@ -71,6 +72,16 @@ def run(options: dict[str, object], *, command: str) -> int:
         loaded, code = _run_loads(specs, directory=directory, output=output)
         codes.append(code)
         results.extend(loaded)
+    if specs.scenarios and command == "apply" and not any(code in (2, 130) for code in codes):
+        from mcpctl.cli.faults import injected_table, run_scenarios
+
+        scenarios, code = run_scenarios(specs, directory=directory, output=output)
+        codes.append(code)
+        if scenarios is not None:
+            _print(scenarios, output=output, specs=specs)
+            if output == "text":
+                print("\n".join(injected_table(suite) for suite in scenarios.suites))
+            results.append(scenarios)
     if results:
         write_reports(_combined(results), targets, redact=specs.secrets.redact)
     return worst(codes)
@@ -82,7 +93,7 @@ def _run_loads(specs: SpecSet, *, directory: Path, output: str) -> tuple[list[Ru
     from mcpctl.cli import load
     from mcpctl.cli.load_view import summaries
 
-    done, code = load.run_each(specs, output=output)
+    done, code = load.run_each(specs, output=output, skip=_under_faults(specs, "LoadTest"))
     if not done:
         return [], code
     run = load.record(done, command="apply", state_dir=directory, redact=specs.secrets.redact)
@@ -105,7 +116,13 @@ def _standalone(specs: SpecSet) -> tuple[TestSuiteSpec, ...]:
     tested = {
         name for plan in specs.plans for op in plan.operations if isinstance(op, TestOp) for name in op.suites
     }
+    tested |= _under_faults(specs, "TestSuite")
     return tuple(suite for suite in specs.suites if suite.metadata.name not in tested)
+
+
+def _under_faults(specs: SpecSet, kind: str) -> set[str]:
+    """The names of the specs of ``kind`` a FaultScenario runs (they run under its faults only)."""
+    return {s.run.name for s in specs.scenarios if s.run is not None and s.run.kind == kind}
 
 
 def _run_suites(

@@ -118,3 +118,11 @@ def coerce_arguments(words: Sequence[str], schema: JSONValue) -> dict[str, JSONV
                 ) from None
             args[key] = value
     return args
+
+
+def parse_address(text: str, *, option: str) -> tuple[str, int]:
+    """``[HOST:]PORT`` (host 127.0.0.1 when left out; ``[::1]:PORT`` for IPv6) as ``(host, port)``."""
+    host, sep, port = text.rpartition(":")
+    if not port.isdigit() or int(port) > 65535:
+        raise UsageError(f"{option} {text!r}: expected [HOST:]PORT, e.g. 127.0.0.1:8080")
+    return (host.strip("[]") if sep and host else "127.0.0.1"), int(port)

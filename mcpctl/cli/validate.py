@@ -7,10 +7,11 @@ import json
 from mcpctl.engine.results import counted
 from mcpctl.errors import InvalidSpecs, UsageError
 from mcpctl.spec.batch_model import BatchPlanSpec
-from mcpctl.spec.build import SpecSet, load_specs
+from mcpctl.spec.build import Built, SpecSet, load_specs
+from mcpctl.spec.fault_model import FaultScenarioSpec
 from mcpctl.spec.load_model import LoadTestSpec
 from mcpctl.spec.mock_model import MockServerSpec
-from mcpctl.spec.model import ServersSpec, Spec
+from mcpctl.spec.model import ServersSpec
 
 
 def run(paths: list[str], *, servers_files: list[str], output: str) -> int:
@@ -33,13 +34,15 @@ def run(paths: list[str], *, servers_files: list[str], output: str) -> int:
     return 0
 
 
-def _kind(spec: Spec | MockServerSpec | BatchPlanSpec | LoadTestSpec) -> str:
+def _kind(spec: Built) -> str:
     if isinstance(spec, MockServerSpec):
         return "MockServer"
     if isinstance(spec, BatchPlanSpec):
         return "BatchPlan"
     if isinstance(spec, LoadTestSpec):
         return "LoadTest"
+    if isinstance(spec, FaultScenarioSpec):
+        return "FaultScenario"
     return "Servers" if isinstance(spec, ServersSpec) else "TestSuite"
 
 

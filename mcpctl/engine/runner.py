@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
 import time
 from collections.abc import Mapping, Sequence
 from typing import Protocol
+
+import trio
 
 from mcpctl.engine.results import CaseResult, RunResult, SuiteResult
 from mcpctl.engine.targets import target_for
@@ -26,19 +27,32 @@ class Progress(Protocol):
 
 
 class _Connections:
-    """One client per server name, opened on first use and closed when the run ends."""
+    """One client per server name, opened on first use and open until the run ends.
 
-    def __init__(self, stack: contextlib.AsyncExitStack) -> None:
-        self._stack = stack
+    Each client is held open by a task of the run's nursery (``nursery.start``): a test that finds its
+    session broken opens another from its own task, and the client's nursery still nests in the run's.
+    """
+
+    def __init__(self, nursery: trio.Nursery) -> None:
+        self._nursery = nursery
         self._clients: dict[str, Client] = {}
 
     async def get(self, name: str, server: ServerDef) -> Client:
         if name not in self._clients:
-            client = await self._stack.enter_async_context(
-                open_client(target_for(server), connect_timeout=CONNECT_TIMEOUT)
-            )
-            self._clients[name] = client
+            await self.reopen(name, server)
         return self._clients[name]
+
+    async def reopen(self, name: str, server: ServerDef) -> Client:
+        """A new client for ``name`` (a broken one stays open, idle, until the run ends)."""
+        client: Client = await self._nursery.start(self._hold, server)
+        self._clients[name] = client
+        return client
+
+    @staticmethod
+    async def _hold(server: ServerDef, *, task_status: trio.TaskStatus[Client]) -> None:
+        async with open_client(target_for(server), connect_timeout=CONNECT_TIMEOUT) as client:
+            task_status.started(client)
+            await trio.sleep_forever()
 
 
 def server_label(server: str | ServerDef) -> str:
@@ -72,8 +86,8 @@ async def run_suites(
     """Run every suite in order; a server that cannot be reached fails its suites, not the run."""
     started, start = time.time(), time.perf_counter_ns()
     results = []
-    async with contextlib.AsyncExitStack() as stack:
-        connections = _Connections(stack)
+    async with trio.open_nursery() as nursery:
+        connections = _Connections(nursery)
         for suite in suites:
             tests = selected(suite, select)
             if select and not tests:
@@ -84,6 +98,7 @@ async def run_suites(
             if progress is not None:
                 progress.suite_done(result)
             results.append(result)
+        nursery.cancel_scope.cancel()  # closes every client
     elapsed = (time.perf_counter_ns() - start) / 1e6
     return RunResult(
         run_id=run_id, command=command, started_at=started, duration_ms=elapsed, suites=tuple(results)
@@ -108,20 +123,21 @@ async def _run_suite(
         client = await connections.get(key, server)
     except McpctlError as exc:
         return _suite_result(suite, label, started, start, error=f"{type(exc).__name__}: {exc}")
+    session = SuiteSession(client, suite, reconnect=lambda: connections.reopen(key, server))
     cases = await run_tests(
-        SuiteSession(client, suite),
+        session,
         tests,
         concurrency=concurrency or suite.concurrency,
         on_case=progress.case_done if progress is not None else None,
     )
-    info = client.negotiated.server_info
+    info = session.client.negotiated.server_info
     return _suite_result(
         suite,
         label,
         started,
         start,
         server_info={k: str(v) for k, v in info.items() if isinstance(v, str | int | float)},
-        protocol=client.negotiated.protocol_version,
+        protocol=session.client.negotiated.protocol_version,
         cases=tuple(cases),
     )
 

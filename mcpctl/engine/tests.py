@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import trio
@@ -25,7 +25,7 @@ from mcpctl.engine.expect import (
 from mcpctl.engine.listing import Listing, check_listing
 from mcpctl.engine.mockcalls import check_mock_calls
 from mcpctl.engine.results import CaseResult, LatencySummary, Status
-from mcpctl.errors import McpctlError, RpcError
+from mcpctl.errors import HttpStatusError, McpctlError, RpcError
 from mcpctl.mcp.client import Client
 from mcpctl.mcp.jsonrpc import JSONValue, Message
 from mcpctl.spec.model import (
@@ -63,11 +63,39 @@ class _Outcome:
 class SuiteSession:
     """What the tests of one suite share: the connected client and the tool list, fetched once."""
 
-    def __init__(self, client: Client, suite: TestSuiteSpec) -> None:
+    def __init__(
+        self,
+        client: Client,
+        suite: TestSuiteSpec,
+        *,
+        reconnect: Callable[[], Awaitable[Client]] | None = None,
+    ) -> None:
         self.client = client
         self.suite = suite
         self._tools: list[Message] | None = None
         self._tools_lock = trio.Lock()
+        self._reconnect = reconnect
+        self._reconnect_lock = trio.Lock()
+        self._forgotten: Client | None = None
+        self.reconnects = 0
+        """Sessions opened again because the last one broke (a retry reconnects first)."""
+
+    def failed(self, error: McpctlError) -> None:
+        """Note an attempt's error: one saying the server forgot the session (HTTP 404) makes the next
+        :meth:`revive` open another, as a closed connection does."""
+        if isinstance(error, HttpStatusError) and error.status == 404 and "session" in str(error):
+            self._forgotten = self.client
+
+    async def revive(self) -> None:
+        """Open a new session if the current one is closed or forgotten (once, for tests running at once);
+        a no-op while it works, or without a way to reconnect."""
+        broken = self.client
+        if self._reconnect is None or (broken.session.closed is None and broken is not self._forgotten):
+            return
+        async with self._reconnect_lock:
+            if self.client is broken:
+                self.client = await self._reconnect()
+                self.reconnects += 1
 
     async def tool_schema(self, name: str) -> JSONValue:
         """The ``outputSchema`` the server declares for tool ``name`` (``None`` if none)."""
@@ -131,6 +159,13 @@ async def run_case(session: SuiteSession, test: TestCase) -> CaseResult:
     outcome = _Outcome()
     attempt = 0
     for attempt in range(1, test.retries + 2):  # noqa: B007 - the last value is reported
+        try:
+            await session.revive()
+        except McpctlError as exc:
+            outcome = _Outcome(
+                error=f"the session broke and reconnecting failed: {type(exc).__name__}: {exc}"
+            )
+            break
         outcome = await _attempt(session, test)
         if outcome.status == "passed":
             break
@@ -189,6 +224,7 @@ async def _attempt(session: SuiteSession, test: TestCase) -> _Outcome:
             outcome.error = f"template: {exc}"
         except McpctlError as exc:
             outcome.error = f"{type(exc).__name__}: {exc}"
+            session.failed(exc)
     if scope.cancelled_caught:
         outcome.error = f"timed out after {test.timeout} per request ({rounds} requests)"
     return outcome

@@ -65,9 +65,13 @@ class _Output:
         self.send = send
         self.busy = False
         """The writer task is in the middle of a write."""
+        self.queued = 0
+        """Chunks handed to the writer and not written yet. The channel's buffer cannot tell: a chunk
+        handed straight to the waiting writer leaves it empty before the writer runs, and a direct write
+        then would land in the middle of a frame whose rest is still queued."""
 
     async def put(self, data: bytes) -> None:
-        if not self.busy and self.send.statistics().current_buffer_used == 0:
+        if not self.busy and self.queued == 0:
             try:
                 written = os.write(self.fd, data)  # the pipe is non-blocking: may take only part
             except BlockingIOError:
@@ -77,6 +81,7 @@ class _Output:
             if written == len(data):
                 return
             data = data[written:]
+        self.queued += 1
         await self.send.send(data)
 
 
@@ -98,6 +103,7 @@ async def _writer(
                 return  # the client closed our stdout: nothing left to say
             finally:
                 output.busy = False
+                output.queued -= len(chunks)
 
 
 async def _reader(

@@ -3,10 +3,13 @@ the matching rule (or the default), scenario switches, and the call's record in 
 
 from __future__ import annotations
 
+import os
+import sys
 import time
+import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import trio
 
@@ -161,6 +164,8 @@ def _answer(response: Response | None, tool: MockTool, context: Mapping[str, obj
     """The tool result of ``response``; raises :class:`RpcProblem` for a JSON-RPC error answer."""
     if response is None:
         return default_result(tool)
+    if response.crash:
+        _crash(tool)
     if response.error is not None:
         problem = response.error
         raise RpcProblem(problem.code, problem.message, problem.data)
@@ -168,6 +173,16 @@ def _answer(response: Response | None, tool: MockTool, context: Mapping[str, obj
         return render(response, context)
     except TemplateError as exc:
         raise RpcProblem(INTERNAL_ERROR, f"mock template failed: {exc}") from None
+
+
+def _crash(tool: MockTool) -> NoReturn:
+    """Die as a crashing server would: a real traceback on stderr, exit code 1, no answer, no cleanup."""
+    try:
+        raise RuntimeError(f"tool {tool.name!r} crashed (the mock's crash: true)")
+    except RuntimeError:
+        traceback.print_exc(file=sys.stderr)
+    sys.stderr.flush()
+    os._exit(1)
 
 
 async def _switches(app: ServedMock, response: Response | None) -> None:

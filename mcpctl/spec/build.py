@@ -19,10 +19,12 @@ from dataclasses import dataclass, field
 from mcpctl.errors import InvalidSpecs, SpecError
 from mcpctl.spec.batch_model import BatchPlanSpec
 from mcpctl.spec.build_batch import PlanContext, build_batch
+from mcpctl.spec.build_fault import ScenarioContext, build_faults
 from mcpctl.spec.build_load import LoadContext, build_load
 from mcpctl.spec.build_mock import build_mock
 from mcpctl.spec.build_suite import DEFAULT_TIMEOUT, SuiteContext, build_tests, duration, resolve
 from mcpctl.spec.env import Secrets
+from mcpctl.spec.fault_model import FaultScenarioSpec
 from mcpctl.spec.imports import ImportProblem, import_servers
 from mcpctl.spec.load_model import LoadTestSpec
 from mcpctl.spec.loader import Document, load_documents, spec_files
@@ -44,7 +46,7 @@ from mcpctl.spec.model import (
 from mcpctl.spec.semantics import Locks, PinnedTools, Scope, check_templates, pinned_tools
 from mcpctl.spec.validate import Cursor, Problems, check_document, subject_of
 
-Built = Spec | MockServerSpec | BatchPlanSpec | LoadTestSpec
+Built = Spec | MockServerSpec | BatchPlanSpec | LoadTestSpec | FaultScenarioSpec
 """A built document of any kind."""
 
 
@@ -63,6 +65,8 @@ class SpecSet:
     """The BatchPlan documents of the spec paths, in load order."""
     loads: tuple[LoadTestSpec, ...] = ()
     """The LoadTest documents of the spec paths, in load order."""
+    scenarios: tuple[FaultScenarioSpec, ...] = ()
+    """The FaultScenario documents of the spec paths, in load order."""
     secrets: Secrets
     """Every value substituted for ``${env:...}``: redact them from all output."""
 
@@ -131,6 +135,7 @@ def load_specs(
     suites = tuple(spec for spec in specs if isinstance(spec, TestSuiteSpec))
     mocks = tuple(spec for spec in specs if isinstance(spec, MockServerSpec))
     loads = tuple(spec for spec in specs if isinstance(spec, LoadTestSpec))
+    scenarios = tuple(spec for spec in specs if isinstance(spec, FaultScenarioSpec))
     return SpecSet(
         documents=specs,
         servers=servers,
@@ -138,6 +143,7 @@ def load_specs(
         mocks=mocks,
         plans=plans,
         loads=loads,
+        scenarios=scenarios,
         secrets=ctx.secrets,
     )
 
@@ -145,9 +151,7 @@ def load_specs(
 def _build_others(loaded: list[_Loaded], servers: Mapping[str, ServerDef], ctx: _Context) -> None:
     """Build every document of the kinds that use servers (and suites), or need none."""
     # a plan may name a suite that is invalid (reported there) or written after it: names suffice
-    suites = {
-        s.removeprefix("TestSuite/") for i in loaded if (s := i.problems.subject).startswith("TestSuite/")
-    }
+    suites = _names(loaded, "TestSuite")
     for item in loaded:
         doc = _root(item)
         if item.kind == "TestSuite":
@@ -159,6 +163,15 @@ def _build_others(loaded: list[_Loaded], servers: Mapping[str, ServerDef], ctx: 
             item.spec = build_batch(doc, metadata=_metadata(doc), spec_hash=_spec_hash(item), ctx=plan_ctx)
         elif item.kind == "LoadTest":
             item.spec = _load_test(item, servers, ctx)
+        elif item.kind == "FaultScenario":
+            names = ScenarioContext(suites=suites, loads=_names(loaded, "LoadTest"))
+            item.spec = build_faults(doc, metadata=_metadata(doc), spec_hash=_spec_hash(item), ctx=names)
+
+
+def _names(loaded: list[_Loaded], kind: str) -> set[str]:
+    """The names of the documents of ``kind`` (valid or not: a name is enough to refer to one)."""
+    prefix = f"{kind}/"
+    return {s.removeprefix(prefix) for i in loaded if (s := i.problems.subject).startswith(prefix)}
 
 
 def _check(index: int, document: Document, extra: bool) -> _Loaded:

@@ -113,7 +113,7 @@ def _behaviour(cursor: Cursor | None) -> Behaviour:
         return Behaviour()
     progress = cursor.get("progress")
     return Behaviour(
-        latency=_latency(cursor.get("latency")),
+        latency=latency(cursor.get("latency")),
         error_rate=_percent(cursor.get("errorRate")),
         error=_error(cursor.get("error")),
         progress=Progress(
@@ -125,7 +125,7 @@ def _behaviour(cursor: Cursor | None) -> Behaviour:
     )
 
 
-def _latency(cursor: Cursor | None) -> Latency | None:
+def latency(cursor: Cursor | None) -> Latency | None:
     """``20ms`` (fixed) or a distribution mapping, its fields checked against the distribution."""
     if cursor is None:
         return None
@@ -284,11 +284,12 @@ def _response(cursor: Cursor, shape: _ToolShape) -> Response:
         structured_content=Expected(value=structured.plain()) if structured is not None else None,
         is_error=cursor.flag("isError") or False,
         error=_error(error),
-        latency=_latency(cursor.get("latency")),
+        latency=latency(cursor.get("latency")),
         switch_to=cursor.text("switchTo"),
         log=tuple(build_log(item) for item in _elements(cursor, "log")),
         ask=build_ask(ask),
         disconnect=cursor.flag("disconnect") or False,
+        crash=cursor.flag("crash") or False,
     )
 
 

@@ -132,6 +132,9 @@ class Response:
     disconnect: bool = False
     """Streamable HTTP: close the call's event stream before answering, so that the client must
     resume it (GET with ``Last-Event-ID``) to get the answer; needs ``sse.resumable``."""
+    crash: bool = False
+    """Exit the server process at once, as a crash would: a Python traceback on stderr, exit code 1
+    (for fuzzing and crash-recovery tests; nothing is answered)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -20,6 +20,7 @@ KINDS: dict[str, str] = {
     "MockServer": "mockserver.schema.json",
     "BatchPlan": "batchplan.schema.json",
     "LoadTest": "loadtest.schema.json",
+    "FaultScenario": "faultscenario.schema.json",
 }
 """Every spec kind with a schema, by its ``kind:`` spelling → the schema's file name."""
 

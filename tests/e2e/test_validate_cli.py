@@ -144,18 +144,20 @@ def test_schema_lists_the_kinds_with_the_editor_hint() -> None:
     code, out, err = mcpctl("schema")
     assert (code, err) == (0, "")
     assert out.splitlines() == [
-        "Servers     Named MCP servers, written out or imported from existing client configs.",
-        "TestSuite   Tests run against one server: calls, reads and prompts with expectations, or workflows of steps.",
-        "MockServer  A fake MCP server served by mcpctl mock serve: tools with responses, resources, prompts and completions.",
-        "BatchPlan   Operations (validate, test, deploy, update, execute) over many servers and inputs: concurrent, retried, journaled.",
-        "LoadTest    Staged load against one server: weighted calls under virtual users or an arrival rate, with thresholds.",
+        "Servers        Named MCP servers, written out or imported from existing client configs.",
+        "TestSuite      Tests run against one server: calls, reads and prompts with expectations, or workflows of steps.",
+        "MockServer     A fake MCP server served by mcpctl mock serve: tools with responses, resources, prompts and completions.",
+        "BatchPlan      Operations (validate, test, deploy, update, execute) over many servers and inputs: concurrent, retried, journaled.",
+        "LoadTest       Staged load against one server: weighted calls under virtual users or an arrival rate, with thresholds.",
+        "FaultScenario  Faults injected between a client and a server (mcpctl proxy), and a TestSuite or LoadTest run through them with expectations.",
         "",
         "Editor completion (yaml-language-server): start a spec file with the line for its kind:",
-        f"  Servers     # yaml-language-server: $schema={ROOT}/schemas/servers.schema.json",
-        f"  TestSuite   # yaml-language-server: $schema={ROOT}/schemas/testsuite.schema.json",
-        f"  MockServer  # yaml-language-server: $schema={ROOT}/schemas/mockserver.schema.json",
-        f"  BatchPlan   # yaml-language-server: $schema={ROOT}/schemas/batchplan.schema.json",
-        f"  LoadTest    # yaml-language-server: $schema={ROOT}/schemas/loadtest.schema.json",
+        f"  Servers        # yaml-language-server: $schema={ROOT}/schemas/servers.schema.json",
+        f"  TestSuite      # yaml-language-server: $schema={ROOT}/schemas/testsuite.schema.json",
+        f"  MockServer     # yaml-language-server: $schema={ROOT}/schemas/mockserver.schema.json",
+        f"  BatchPlan      # yaml-language-server: $schema={ROOT}/schemas/batchplan.schema.json",
+        f"  LoadTest       # yaml-language-server: $schema={ROOT}/schemas/loadtest.schema.json",
+        f"  FaultScenario  # yaml-language-server: $schema={ROOT}/schemas/faultscenario.schema.json",
         "or save one beside your specs (mcpctl schema TestSuite > testsuite.schema.json) and name it.",
     ]
 
@@ -172,5 +174,5 @@ def test_schema_of_an_unknown_kind() -> None:
     assert mcpctl("schema", "Deployment") == (
         2,
         "",
-        "mcpctl: error: unknown kind 'Deployment' (known: Servers, TestSuite, MockServer, BatchPlan, LoadTest)\n",
+        "mcpctl: error: unknown kind 'Deployment' (known: Servers, TestSuite, MockServer, BatchPlan, LoadTest, FaultScenario)\n",
     )
