@@ -417,6 +417,62 @@ def merge_command(
 
 
 @app.command()
+def fuzz(
+    server: Annotated[str | None, typer.Argument(help="URL or Servers name (or use -- COMMAND...).")] = None,
+    budget: Annotated[
+        int | None, typer.Option("--budget", min=1, help="Tool calls in all (default 500 unless --duration).")
+    ] = None,
+    duration: Annotated[
+        str | None, typer.Option("--duration", help="Call tools for this long instead (30s, 2m).")
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Same seed, same inputs, same findings.")] = 0,
+    tool: Annotated[
+        list[str] | None,
+        typer.Option("--tool", help="Fuzz only this tool, whatever its annotations (repeatable)."),
+    ] = None,
+    allow_destructive: Annotated[
+        str,
+        typer.Option(
+            "--allow-destructive",
+            metavar="yes|all",
+            help="yes: also call tools not annotated readOnlyHint (never destructiveHint: true ones); all: every tool.",
+        ),
+    ] = "no",
+    no_protocol: Annotated[
+        bool, typer.Option("--no-protocol", help="Skip the protocol abuse checks.")
+    ] = False,
+    output: OutputOpt = "text",
+    header: HeaderOpt = None,
+    timeout: TimeoutOpt = 10.0,
+    protocol: ProtocolOpt = "auto",
+    transport: TransportOpt = "auto",
+    servers: ServersOpt = None,
+    trace: TraceOpt = False,
+    env: EnvOpt = None,
+) -> None:
+    """Fuzz a server: edge-case, invalid and random inputs for every tool, then protocol abuse.
+
+    Findings (crashes, hangs, non-JSON-RPC answers, leaked stack traces, invalid inputs accepted) come
+    with a reproducer. Only tools annotated readOnlyHint: true are called unless --allow-destructive.
+    """
+    from mcpctl.cli import fuzz as fuzzing
+
+    conn = _connection(server, header, timeout, protocol, transport, servers, trace, env)
+    _finish(
+        fuzzing.run_fuzz(
+            conn,
+            budget=budget,
+            duration=duration,
+            seed=seed,
+            tools=tool or [],
+            allow_destructive=allow_destructive,
+            protocol=not no_protocol,
+            output=output,
+        )
+    )
+
+
+@app.command()
 def proxy(
     faults: Annotated[
         list[str] | None,

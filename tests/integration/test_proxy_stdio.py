@@ -29,10 +29,12 @@ from mcpctl.engine.faults.injector import Injector
 from mcpctl.engine.faults.stdio_proxy import run_stdio_proxy
 from mcpctl.errors import FrameTooLarge, ProtocolError, RequestTimeout, RpcError, ServerExited
 from mcpctl.mcp.client import Client, StdioTarget, open_client
+from mcpctl.mcp.results import Progress
+from mcpctl.mcp.session import ClientOptions
 from mcpctl.spec.fault_model import Fault, SlowStartFault
 from mcpctl.spec.model import Source
 from mcpctl.spec.units import Duration
-from testing.paths import PYTHON, ROOT, scenario
+from testing.paths import PYTHON, ROOT, everything_stdio, scenario
 
 DEMO = str(ROOT / "tests" / "data" / "mocks" / "demo.yaml")
 MOCK = (PYTHON, "-m", "mcpctl", "mock", "serve", DEMO)
@@ -541,3 +543,44 @@ async def test_the_pass_path_adds_little_latency(pids: Path) -> None:
     proxied = await p50(StdioTarget(command=proxy_command([], ECHO, pids)))
     print(f"ping p50: direct {direct:.3f} ms, proxied {proxied:.3f} ms", file=sys.stderr)
     assert proxied - direct < 0.5
+
+
+# -- server-everything through the proxy -----------------------------------------------------------------------
+
+EVERYTHING_OPTIONS = ClientOptions(
+    sampling_reply={"role": "assistant", "content": {"type": "text", "text": "canned"}, "model": "m"}
+)
+
+
+async def test_server_everything_through_the_proxy_is_unchanged(pids: Path) -> None:
+    async with through([], pids, upstream=everything_stdio(), options=EVERYTHING_OPTIONS) as client:
+        assert client.negotiated.server_info["name"] == "mcp-servers/everything"
+        assert {"echo", "trigger-long-running-operation", "trigger-sampling-request"} <= {
+            tool["name"] for tool in await client.list_tools()
+        }
+        assert (await client.call_tool("echo", {"message": "via proxy"})).text == "Echo: via proxy"
+        seen: list[Progress] = []
+        await client.call_tool(
+            "trigger-long-running-operation", {"duration": 0.3, "steps": 3}, on_progress=seen.append
+        )
+        assert [p.progress for p in seen] == [1, 2, 3]
+        # a request from the server to the client, and the client's answer, both relayed
+        sampled = await client.call_tool("trigger-sampling-request", {"prompt": "hi", "maxTokens": 5})
+        assert "canned" in sampled.text
+
+
+def test_the_sdk_client_works_through_the_proxy_to_server_everything(tmp_path: Path) -> None:
+    pids = tmp_path / "pids"
+    done = subprocess.run(
+        [PYTHON, "-m", "testing.clients.sdk_client", "stdio", *proxy_command([], everything_stdio(), pids)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        cwd=ROOT,
+        env={**os.environ, "TOOL": "echo", "TOOL_ARGS": '{"message": "sdk through"}'},
+    )
+    assert done.returncode == 0, done.stderr
+    seen = json.loads(done.stdout)
+    assert seen["server"]["name"] == "mcp-servers/everything"
+    assert seen["call"]["content"] == [{"type": "text", "text": "Echo: sdk through"}]
+    assert not [pid for pid in upstream_pids(pids) if alive(pid)]

@@ -48,6 +48,8 @@ def test_metrics_do_not_import_the_engine_or_the_cli(path: Path) -> None:
         ("httptools", {"mcp/transports/http_lean.py", "mock/http_wire.py"}),
         ("typer", {"cli/app.py"}),
         ("hdrh", {"observe/histogram.py"}),
+        ("hypothesis", {"engine/fuzz/instances.py"}),
+        ("hypothesis_jsonschema", {"engine/fuzz/instances.py"}),
     ],
 )
 def test_foreign_libraries_enter_in_one_place(library: str, allowed: set[str]) -> None:
