@@ -18,7 +18,6 @@ import json
 import sys
 import time
 from collections.abc import Callable, Sequence
-from contextlib import AsyncExitStack
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -72,8 +71,7 @@ async def run_scenario(spec: FaultScenarioSpec, run: ScenarioRun) -> SuiteResult
         else None
     )
     stdio = _wrap_stdio(server, spec, run.workdir, started)
-    async with AsyncExitStack() as stack:
-        nursery = await stack.enter_async_context(trio.open_nursery())
+    async with trio.open_nursery() as nursery:
         events: Events
         if stdio is not None:
             log = _files(spec, run.workdir)[1]
