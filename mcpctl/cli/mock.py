@@ -103,19 +103,39 @@ async def _serve(
     if address is None:
         from mcpctl.mock.stdio import serve_stdio
 
+        if app.spec.auth is not None:
+            print("mcpctl: auth applies to HTTP only: serving stdio without it", file=sys.stderr, flush=True)
         await serve_stdio(app)
         return
     import trio
 
     from mcpctl.mock.http import serve_http
 
+    auth = None
+    if app.spec.auth is not None:
+        from mcpctl.mock.oauth import AuthorizationServer
+
+        auth = AuthorizationServer(app.spec.auth.oauth)
     host, port = address
     url = await nursery.start(
         functools.partial(
-            serve_http, app, host=host, port=port, json_response=json_response, legacy_sse=legacy_sse
+            serve_http,
+            app,
+            host=host,
+            port=port,
+            json_response=json_response,
+            legacy_sse=legacy_sse,
+            auth=auth,
         )
     )
     print(f"mcpctl: serving MockServer/{app.spec.metadata.name} on {url}", file=sys.stderr, flush=True)
+    if auth is not None:
+        print(
+            f"mcpctl: OAuth authorization server (issuer) at {auth.site.issuer}, "
+            f"protected resource metadata at {auth.site.resource_metadata}",
+            file=sys.stderr,
+            flush=True,
+        )
     await trio.sleep_forever()
 
 

@@ -25,7 +25,7 @@ import contextlib
 import logging
 import secrets
 from collections.abc import Callable, Sequence
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import orjson
 import trio
@@ -49,6 +49,9 @@ from mcpctl.mock.http_wire import (
 )
 from mcpctl.mock.legacy_sse import LegacySse
 from mcpctl.mock.session import STREAM_BREAK, MockApp, MockSession, Notify, StreamPolicy
+
+if TYPE_CHECKING:  # the OAuth stack (PyJWT, cryptography) loads only for mocks that require auth
+    from mcpctl.mock.oauth import AuthorizationServer
 
 _STANDALONE_BUFFER: Final = 256
 _ALLOW: Final = b"allow: GET, POST, DELETE\r\n"
@@ -86,6 +89,7 @@ async def serve_http(
     json_response: bool = False,
     legacy_sse: bool = False,
     allowed_origins: Sequence[str] = (),
+    auth: AuthorizationServer | None = None,
     task_status: trio.TaskStatus[str] = trio.TASK_STATUS_IGNORED,
 ) -> None:
     """Serve ``app`` on ``host:port`` until cancelled; ``task_status.started`` gets the endpoint URL.
@@ -94,6 +98,9 @@ async def serve_http(
     requests whose ``Host`` is not a loopback name (DNS-rebinding protection); ``Origin`` is
     always checked, against ``allowed_origins`` (entries may end in ``:*`` for any port) or by
     default against http(s) origins on localhost, 127.0.0.1 and [::1].
+
+    ``auth``: an authorization server (:mod:`mcpctl.mock.oauth`) served on the same host and
+    port, whose guard every request to ``path`` (and to the legacy SSE endpoints) must pass.
     """
     listeners = await trio.open_tcp_listeners(port, host=host)
     if port == 0:  # each address got its own free port: keep one, so the URL names them all
@@ -102,12 +109,15 @@ async def serve_http(
         listeners = listeners[:1]
     bound = listeners[0].socket.getsockname()[1]
     shown = f"[{host}]" if ":" in host else host
+    if auth is not None:
+        auth.bind(f"http://{shown}:{bound}", path)
     server = _Server(
         app,
         path=path,
         json_response=json_response,
         legacy_sse=legacy_sse,
         guard=Guard(check_host=is_loopback(host), allowed_origins=allowed_origins),
+        auth=auth,
     )
     try:
         async with trio.open_nursery() as nursery:
@@ -120,9 +130,17 @@ async def serve_http(
 
 class _Server:
     def __init__(
-        self, app: MockApp, *, path: str, json_response: bool, legacy_sse: bool, guard: Guard
+        self,
+        app: MockApp,
+        *,
+        path: str,
+        json_response: bool,
+        legacy_sse: bool,
+        guard: Guard,
+        auth: AuthorizationServer | None = None,
     ) -> None:
         self._app = app
+        self._auth = auth
         self._path = path.encode()
         self._json = json_response
         self._guard = guard
@@ -162,6 +180,8 @@ class _Server:
             return await reject(conn, refused[0], refused[1], keep_alive=req.keep_alive)
         path, _, query = req.target.partition(b"?")
         if path == self._path:
+            if self._auth is not None and (barred := await self._auth.guard(conn, req, query)) is not None:
+                return barred
             if req.method == b"POST":
                 return await self._post(conn, req)
             if req.method == b"GET":
@@ -170,7 +190,11 @@ class _Server:
                 return await self._delete(conn, req)
             return await reject(conn, 405, "Method Not Allowed", keep_alive=req.keep_alive, head=_ALLOW)
         if self._legacy is not None and path in (b"/sse", b"/messages"):
+            if self._auth is not None and (barred := await self._auth.guard(conn, req, query)) is not None:
+                return barred
             return await self._legacy.route(conn, req, path, query)
+        if self._auth is not None and (served := await self._auth.route(conn, req, path, query)) is not None:
+            return served
         return await reject(conn, 404, "Not Found", keep_alive=req.keep_alive)
 
     def _bad_version(self, req: HttpRequest) -> str | None:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from jsonschema.exceptions import best_match
 from referencing.exceptions import Unresolvable
 
+from mcpctl.spec.build_mock_auth import build_mock_auth
 from mcpctl.spec.build_mock_calls import build_ask, build_log, build_sse
 from mcpctl.spec.build_suite import duration, parsed, regex
 from mcpctl.spec.mock_checks import (
@@ -89,6 +90,9 @@ def build_mock(doc: Cursor, *, metadata: Metadata, spec_hash: str) -> MockServer
         completions=check_completions(_elements(doc, "completions"), prompts, templates),
         subscriptions=doc.flag("subscriptions") or False,
         sse=sse,
+        auth=build_mock_auth(
+            doc.get("auth"), tools=[item.text("name") or "" for item in _elements(doc, "tools")]
+        ),
         source=doc.source(),
         spec_hash=spec_hash,
     )

@@ -276,6 +276,94 @@ class SseOptions:
     """How long a client should wait before reconnecting (the priming event's ``retry``)."""
 
 
+OAuthGrant = Literal["authorization_code", "refresh_token", "client_credentials"]
+"""The grants the mock's authorization server offers."""
+OAUTH_GRANTS: tuple[OAuthGrant, ...] = ("authorization_code", "refresh_token", "client_credentials")
+ClientAuthMethod = Literal["none", "client_secret_basic", "client_secret_post", "private_key_jwt"]
+"""How a client authenticates at the token endpoint (``none``: a public client)."""
+CLIENT_AUTH_METHODS: tuple[ClientAuthMethod, ...] = (
+    "none",
+    "client_secret_basic",
+    "client_secret_post",
+    "private_key_jwt",
+)
+Misbehaviour = Literal[
+    "accept_wrong_audience",
+    "accept_expired",
+    "accept_any_issuer",
+    "accept_insufficient_scope",
+    "skip_pkce",
+    "no_resource_metadata",
+    "token_in_query",
+]
+"""A deliberate flaw of the mock's authorization, for proving that a client or a test notices."""
+MISBEHAVIOURS: tuple[Misbehaviour, ...] = (
+    "accept_wrong_audience",
+    "accept_expired",
+    "accept_any_issuer",
+    "accept_insufficient_scope",
+    "skip_pkce",
+    "no_resource_metadata",
+    "token_in_query",
+)
+TOKEN_LIFETIME = Duration(seconds=3600.0)
+"""How long the mock's access tokens live by default."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OAuthClient:
+    """A client registered in advance with the mock's authorization server."""
+
+    client_id: str
+    client_secret: str | None = None
+    """For client_secret_basic and client_secret_post (use ${env:NAME})."""
+    redirect_uris: tuple[str, ...] = ()
+    """Where /authorize may send the code; a loopback URI (127.0.0.1, [::1], localhost) matches any port."""
+    grants: tuple[OAuthGrant, ...] = ("authorization_code", "refresh_token")
+    """The grants this client may use."""
+    auth_method: ClientAuthMethod = "none"
+    """How it authenticates at /token (default: client_secret_basic with a secret, private_key_jwt with
+    keys, else none)."""
+    jwks: Mapping[str, Plain] | None = None
+    """The public keys (a JWK Set) that check its private_key_jwt assertions."""
+    jwks_uri: str | None = None
+    """Where to fetch the public keys that check its private_key_jwt assertions."""
+    source: Source
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MockOAuth:
+    """An embedded OAuth 2.1 authorization server in front of the mock's Streamable HTTP endpoint
+    (MCP authorization 2025-11-25): metadata, /authorize, /token, /register, /jwks."""
+
+    scopes: tuple[str, ...] = ()
+    """The scopes offered (scopes_supported); a token asked for none gets all of them."""
+    required_scopes: tuple[str, ...] = ()
+    """Scopes every MCP request needs (403 insufficient_scope without them)."""
+    tool_scopes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Scopes a tools/call of the named tool needs on top of requiredScopes (step-up)."""
+    token_lifetime: Duration = TOKEN_LIFETIME
+    """How long an access token lives (default 1h); refresh tokens do not expire."""
+    clients: tuple[OAuthClient, ...] = ()
+    """Clients registered in advance."""
+    registration: bool = True
+    """Offer dynamic client registration (RFC 7591) at /register."""
+    client_id_metadata_documents: bool = True
+    """Accept a URL as client_id and fetch its client metadata document."""
+    approve: Literal["auto", "deny"] = "auto"
+    """What /authorize answers: a code at once (auto), or error=access_denied (deny)."""
+    misbehave: tuple[Misbehaviour, ...] = ()
+    """Deliberate flaws, each relaxing one check, so tests can prove a client or a suite notices."""
+    source: Source
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MockAuth:
+    """How clients must authorize with the mock (Streamable HTTP only; stdio ignores it)."""
+
+    oauth: MockOAuth
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MockServerSpec:
     """``kind: MockServer``: what the fake server announces, lists and answers."""
@@ -303,5 +391,7 @@ class MockServerSpec:
     """Accept ``resources/subscribe`` and ``resources/unsubscribe`` (announced as the resources
     capability's ``subscribe``)."""
     sse: SseOptions = field(default_factory=SseOptions)
+    auth: MockAuth | None = None
+    """Serve the MCP endpoint behind an embedded OAuth authorization server (HTTP only)."""
     source: Source
     spec_hash: str

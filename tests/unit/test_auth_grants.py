@@ -108,10 +108,13 @@ def test_token_response():
     token = token_from_response(
         {"access_token": "a", "token_type": "bearer", "expires_in": 60, "scope": "x y"}, where="w", now=100.0
     )
-    assert token == Token(access_token="a", expires_at=160.0, scope=("x", "y"))
+    assert token == Token(access_token="a", expires_at=160.0, scope=("x", "y"), lifetime=60.0)
     assert token.header == "Bearer a"
     assert token.expired(now=131.0)
     assert not token.expired(now=129.0)
+    # a token living less than a minute counts as expired in its last half, not at once
+    short = token_from_response({"access_token": "b", "expires_in": 20}, where="w", now=100.0)
+    assert (short.expired(now=109.0), short.expired(now=111.0)) == (False, True)
     with pytest.raises(AuthError, match="no access_token"):
         token_from_response({"token_type": "Bearer"}, where="w")
     with pytest.raises(AuthError, match="unsupported token_type 'mac'"):

@@ -119,7 +119,11 @@ class OAuthProvider:
         token = self.store.get(self.server_url)
         if token is not None and token.expired():
             async with self._lock:
-                token = await self._refreshed(token)
+                # another request may have refreshed it while this one waited for the lock: refreshing
+                # again would spend a rotating refresh token twice (the second attempt fails)
+                token = self.store.get(self.server_url)
+                if token is not None and token.expired():
+                    token = await self._refreshed(token)
         return token.header if token is not None else None
 
     async def challenge(self, *, status: int, www_authenticate: str | None, credential: str | None) -> bool:
@@ -205,7 +209,14 @@ class OAuthProvider:
     async def _authorization_code(
         self, http: OAuthHttp, discovery: Discovery, scope: tuple[str, ...]
     ) -> Token:
-        client = await self._client(http, discovery.server)
+        server = discovery.server
+        if server.found and server.code_challenge_methods_supported is None:
+            # MCP 2025-11-25: no code_challenge_methods_supported means no PKCE, and the client must refuse
+            raise AuthError(
+                f"{server.issuer}: the authorization server's metadata lists no code_challenge_methods_supported "
+                "(no PKCE): refusing the authorization code flow"
+            )
+        client = await self._client(http, server)
         authorizer = self.config.authorizer
         pkce, state = Pkce(), new_state()
         url = authorization_url(

@@ -145,6 +145,7 @@ async def refresh(
         return Token(
             access_token=fresh.access_token,
             expires_at=fresh.expires_at,
+            lifetime=fresh.lifetime,
             refresh_token=token.refresh_token,
             scope=fresh.scope or token.scope,
         )

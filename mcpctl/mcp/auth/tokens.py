@@ -24,12 +24,16 @@ class Token:
     refresh_token: str | None = None
     scope: tuple[str, ...] = ()
     """The granted scopes, when the server listed them."""
+    lifetime: float | None = None
+    """``expires_in`` as the server said it (seconds), to scale the expiry margin of short-lived tokens."""
 
     def expired(self, now: float | None = None) -> bool:
-        """True once the token is within :data:`EXPIRY_MARGIN` of its expiry."""
+        """True once the token is within :data:`EXPIRY_MARGIN` of its expiry (within half its lifetime
+        for a token that lives less than a minute: a 20 s token is not expired at once)."""
         if self.expires_at is None:
             return False
-        return (time.time() if now is None else now) >= self.expires_at - EXPIRY_MARGIN
+        margin = min(EXPIRY_MARGIN, self.lifetime / 2) if self.lifetime is not None else EXPIRY_MARGIN
+        return (time.time() if now is None else now) >= self.expires_at - margin
 
     @property
     def header(self) -> str:
@@ -46,9 +50,10 @@ def token_from_response(body: dict[str, JSONValue], *, where: str, now: float | 
     if not isinstance(kind, str) or kind.lower() not in ("bearer", "n_a"):
         raise AuthError(f"{where}: unsupported token_type {kind!r} (mcpctl sends Bearer tokens)")
     expires_in = body.get("expires_in")
-    expires_at = None
+    expires_at = lifetime = None
     if isinstance(expires_in, int | float) and not isinstance(expires_in, bool):
-        expires_at = (time.time() if now is None else now) + float(expires_in)
+        lifetime = float(expires_in)
+        expires_at = (time.time() if now is None else now) + lifetime
     refresh = body.get("refresh_token")
     scope = body.get("scope")
     return Token(
@@ -56,6 +61,7 @@ def token_from_response(body: dict[str, JSONValue], *, where: str, now: float | 
         expires_at=expires_at,
         refresh_token=refresh if isinstance(refresh, str) and refresh else None,
         scope=tuple(scope.split()) if isinstance(scope, str) else (),
+        lifetime=lifetime,
     )
 
 
