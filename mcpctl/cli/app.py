@@ -441,6 +441,23 @@ def fuzz(
     no_protocol: Annotated[
         bool, typer.Option("--no-protocol", help="Skip the protocol abuse checks.")
     ] = False,
+    auth: Annotated[
+        bool,
+        typer.Option(
+            "--auth",
+            help="Probe the server's authorization instead: tokens it must refuse, metadata, challenges.",
+        ),
+    ] = False,
+    client_id: Annotated[
+        str | None, typer.Option("--client-id", help="--auth: a client allowed the client credentials grant.")
+    ] = None,
+    client_secret_env: Annotated[
+        str | None,
+        typer.Option("--client-secret-env", help="--auth: the environment variable holding its secret."),
+    ] = None,
+    scope: Annotated[
+        list[str] | None, typer.Option("--scope", help="--auth: a scope to ask for (repeatable).")
+    ] = None,
     output: OutputOpt = "text",
     header: HeaderOpt = None,
     timeout: TimeoutOpt = 10.0,
@@ -450,14 +467,27 @@ def fuzz(
     trace: TraceOpt = False,
     env: EnvOpt = None,
 ) -> None:
-    """Fuzz a server: edge-case, invalid and random inputs for every tool, then protocol abuse.
+    """Fuzz a server: edge-case, invalid and random inputs for every tool, then protocol abuse
+    (or, with --auth, probe its authorization).
 
     Findings (crashes, hangs, non-JSON-RPC answers, leaked stack traces, invalid inputs accepted) come
     with a reproducer. Only tools annotated readOnlyHint: true are called unless --allow-destructive.
     """
+    conn = _connection(server, header, timeout, protocol, transport, servers, trace, env)
+    if auth:
+        from mcpctl.cli import fuzz_auth
+
+        _finish(
+            fuzz_auth.run_fuzz_auth(
+                conn,
+                client_id=client_id,
+                client_secret_env=client_secret_env,
+                scopes=scope or [],
+                output=output,
+            )
+        )
     from mcpctl.cli import fuzz as fuzzing
 
-    conn = _connection(server, header, timeout, protocol, transport, servers, trace, env)
     _finish(
         fuzzing.run_fuzz(
             conn,
@@ -754,6 +784,85 @@ def mock_list() -> None:
     from mcpctl.cli import mock as command
 
     _finish(command.run_list())
+
+
+auth_app = typer.Typer(
+    name="auth",
+    no_args_is_help=True,
+    help="Log in to OAuth-protected servers once (authorization code + PKCE) and keep the tokens "
+    "(OS keyring, else ~/.config/mcpctl/tokens.json) for specs that say auth: {oauth: {}}.",
+)
+app.add_typer(auth_app)
+AuthServerArg = Annotated[str, typer.Argument(help="URL or Servers name (with --servers FILE).")]
+
+
+@auth_app.command("login")
+def auth_login(
+    server: AuthServerArg,
+    scope: Annotated[
+        list[str] | None,
+        typer.Option("--scope", help="A scope to ask for (repeatable; default: the server's)."),
+    ] = None,
+    client_id: Annotated[
+        str | None, typer.Option("--client-id", help="A pre-registered client (default: register one).")
+    ] = None,
+    client_secret_env: Annotated[
+        str | None, typer.Option("--client-secret-env", help="The environment variable holding its secret.")
+    ] = None,
+    no_browser: Annotated[
+        bool, typer.Option("--no-browser", help="Print the URL to open instead of opening a browser.")
+    ] = False,
+    headless: Annotated[
+        bool,
+        typer.Option(
+            "--headless", help="Follow the redirects without a browser (test IdPs that approve at once)."
+        ),
+    ] = False,
+    servers: ServersOpt = None,
+) -> None:
+    """Authorize mcpctl with a server (browser, redirect to 127.0.0.1) and store the token.
+    Prints the scopes and expiry granted, never the token."""
+    from mcpctl.cli import auth as command
+
+    _finish(
+        command.run_login(
+            server,
+            scopes=scope or [],
+            client_id=client_id,
+            client_secret_env=client_secret_env,
+            no_browser=no_browser,
+            headless=headless,
+            servers_file=servers,
+        )
+    )
+
+
+@auth_app.command("status")
+def auth_status(
+    server: Annotated[str | None, typer.Argument(help="Only this server (URL or Servers name).")] = None,
+    output: OutputOpt = "text",
+    servers: ServersOpt = None,
+) -> None:
+    """List the stored logins: server, resource, scopes, expiry, refresh token, client, store."""
+    from mcpctl.cli import auth as command
+
+    _finish(command.run_status(server, servers_file=servers, output=output))
+
+
+@auth_app.command("logout")
+def auth_logout(server: AuthServerArg, servers: ServersOpt = None) -> None:
+    """Forget a server's stored tokens and registered client."""
+    from mcpctl.cli import auth as command
+
+    _finish(command.run_logout(server, servers_file=servers))
+
+
+@auth_app.command("token")
+def auth_token(server: AuthServerArg, servers: ServersOpt = None) -> None:
+    """Print a valid access token for scripts (refreshed first if it expired). Keep it secret."""
+    from mcpctl.cli import auth as command
+
+    _finish(command.run_token(server, servers_file=servers))
 
 
 def main() -> None:

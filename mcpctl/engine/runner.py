@@ -123,7 +123,9 @@ async def _run_suite(
         client = await connections.get(key, server)
     except McpctlError as exc:
         return _suite_result(suite, label, started, start, error=f"{type(exc).__name__}: {exc}")
-    session = SuiteSession(client, suite, reconnect=lambda: connections.reopen(key, server))
+    session = SuiteSession(
+        client, suite, reconnect=lambda: connections.reopen(key, server), target=target_for(server)
+    )
     cases = await run_tests(
         session,
         tests,

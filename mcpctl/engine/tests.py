@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import trio
 
+from mcpctl.engine.authchecks import check_auth
 from mcpctl.engine.expect import (
     Answer,
     AnswerKind,
@@ -26,7 +27,7 @@ from mcpctl.engine.listing import Listing, check_listing
 from mcpctl.engine.mockcalls import check_mock_calls
 from mcpctl.engine.results import CaseResult, LatencySummary, Status
 from mcpctl.errors import HttpStatusError, McpctlError, RpcError
-from mcpctl.mcp.client import Client
+from mcpctl.mcp.client import Client, ServerTarget
 from mcpctl.mcp.jsonrpc import JSONValue, Message
 from mcpctl.spec.model import (
     Action,
@@ -69,9 +70,12 @@ class SuiteSession:
         suite: TestSuiteSpec,
         *,
         reconnect: Callable[[], Awaitable[Client]] | None = None,
+        target: ServerTarget | None = None,
     ) -> None:
         self.client = client
         self.suite = suite
+        self.target = target
+        """Where the client connects (what ``expect: {auth: ...}`` probes)."""
         self._tools: list[Message] | None = None
         self._tools_lock = trio.Lock()
         self._reconnect = reconnect
@@ -240,6 +244,8 @@ async def _exercise(session: SuiteSession, test: TestCase, outcome: _Outcome) ->
         await _run_listings(session, test.expect, outcome)
     if test.expect.mock_calls and not outcome.failures:
         outcome.failures.extend(await check_mock_calls(session.client, test.expect.mock_calls))
+    if test.expect.auth:
+        outcome.failures.extend(await check_auth(session.target, test.expect.auth))
 
 
 async def _run_listings(session: SuiteSession, expect: Expect, outcome: _Outcome) -> None:

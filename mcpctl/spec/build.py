@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from mcpctl.errors import InvalidSpecs, SpecError
 from mcpctl.spec.batch_model import BatchPlanSpec
+from mcpctl.spec.build_auth import build_auth
 from mcpctl.spec.build_batch import PlanContext, build_batch
 from mcpctl.spec.build_fault import ScenarioContext, build_faults
 from mcpctl.spec.build_load import LoadContext, build_load
@@ -31,12 +32,9 @@ from mcpctl.spec.loader import Document, load_documents, spec_files
 from mcpctl.spec.mock_checks import mock_spec
 from mcpctl.spec.mock_model import MockServerSpec
 from mcpctl.spec.model import (
-    BearerAuth,
-    ClientCredentialsAuth,
     HttpServer,
     Metadata,
     MockServerRef,
-    ServerAuth,
     ServerDef,
     ServersSpec,
     Spec,
@@ -295,28 +293,16 @@ def _server(entry: Cursor, name: str, base_dir: str, ctx: _Context) -> ServerDef
         url=entry.text("url") or "",
         headers={key: _word(value.plain()) for key, value in headers.items()} if headers else {},
         transport="sse" if transport == "sse" else "streamable",
-        auth=_auth(entry.get("auth")),
+        auth=build_auth(entry.get("auth"), ctx.secrets),
         pin=pin,
         source=entry.source(),
+        secrets=ctx.secrets,
     )
 
 
 def _word(value: object) -> str:
     """A scalar as the text a process or header sees: ``true``, ``8080``, ``1.5``."""
     return json.dumps(value) if isinstance(value, bool) else str(value)
-
-
-def _auth(auth: Cursor | None) -> ServerAuth | None:
-    if auth is None:
-        return None
-    if auth.text("type") == "bearer":
-        return BearerAuth(token=auth.text("token") or "")
-    scope = auth.get("scope")
-    value = scope.plain() if scope is not None else []
-    scopes = tuple(str(s) for s in value) if isinstance(value, list) else tuple(str(value).split())
-    return ClientCredentialsAuth(
-        client_id=auth.text("client_id") or "", client_secret=auth.text("client_secret") or "", scope=scopes
-    )
 
 
 # -- TestSuite ----------------------------------------------------------------------------------

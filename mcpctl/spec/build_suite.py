@@ -17,6 +17,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
 from mcpctl.spec.model import (
+    AUTH_CHECKS,
     Action,
     CallTool,
     ErrorExpect,
@@ -206,7 +207,19 @@ def _expect(cursor: Cursor | None, ctx: SuiteContext) -> Expect:
         resources=_list(cursor.get("resources"), ctx),
         prompts=_list(cursor.get("prompts"), ctx),
         mock_calls=_mock_calls(cursor.get("mockCalls")),
+        auth=_auth(cursor.get("auth")),
     )
+
+
+def _auth(cursor: Cursor | None) -> tuple[str, ...]:
+    """``auth: all`` (every check) or a list of check names (the schema allows only those)."""
+    if cursor is None:
+        return ()
+    if cursor.node.value == "all":
+        return AUTH_CHECKS
+    named = [(str(item.plain()), item) for item in cursor.elements()]
+    check_unique(named, "auth", noun="check")
+    return tuple(dict.fromkeys(name for name, _ in named))
 
 
 def _mock_calls(cursor: Cursor | None) -> tuple[MockCallExpect, ...]:

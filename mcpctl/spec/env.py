@@ -12,6 +12,8 @@ from collections.abc import Mapping
 
 _REFERENCE = re.compile(r"\$(\$?)\{env:([^}]*)\}")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+HEAD = 12
+"""Characters of a secret's head that, found in a text, are hidden with what follows of the secret."""
 REDACTED = "***"
 
 
@@ -33,14 +35,31 @@ class Secrets:
             self._values.add(value)
 
     def redact(self, text: str) -> str:
-        """Return ``text`` with every recorded secret replaced by ``***``."""
+        """Return ``text`` with every recorded secret replaced by ``***``, and the head of a long secret
+        that was cut short (an answer trimmed for display ends in the middle of a token) too."""
         # longest first, so that a secret containing another is hidden whole
         for value in sorted(self._values, key=len, reverse=True):
             text = text.replace(value, REDACTED)
+            if len(value) >= HEAD and value[:HEAD] in text:
+                text = _cut_heads(text, value)
         return text
 
     def __len__(self) -> int:
         return len(self._values)
+
+
+def _cut_heads(text: str, secret: str) -> str:
+    """``text`` with every run that starts like ``secret`` (its first :data:`HEAD` characters at least)
+    and follows it until text and secret differ replaced by ``***``."""
+    parts: list[str] = []
+    start = 0
+    while (found := text.find(secret[:HEAD], start)) != -1:
+        end = found + HEAD
+        while end < len(text) and end - found < len(secret) and text[end] == secret[end - found]:
+            end += 1
+        parts += [text[start:found], REDACTED]
+        start = end
+    return "".join(parts) + text[start:]
 
 
 def substitute(text: str, *, environ: Mapping[str, str], secrets: Secrets) -> str:

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+from mcpctl.spec.env import Secrets
 from mcpctl.spec.node import Plain
 from mcpctl.spec.units import Duration
 
@@ -76,7 +77,30 @@ class ClientCredentialsAuth:
     scope: tuple[str, ...] = ()
 
 
-ServerAuth = BearerAuth | ClientCredentialsAuth
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OAuthAuth:
+    """``auth: {oauth: {...}}``: OAuth 2.1, with the login stored by mcpctl auth login or a client of its own."""
+
+    grant: Literal["authorization_code", "client_credentials"] = "authorization_code"
+    """authorization_code: use the token mcpctl auth login stored for this server (refreshed when it
+    expires; a run never opens a browser); client_credentials: obtain one with client_id and client_secret."""
+    client_id: str | None = None
+    """A pre-registered OAuth client id (authorization_code: used by mcpctl auth login; without one it registers a client)."""
+    client_secret: str | None = None
+    """The client's secret; write ${env:NAME}."""
+    scopes: tuple[str, ...] = ()
+    """Scopes to request (besides those the server's challenge names): a space-separated string or a list."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HeadersAuth:
+    """``auth: {headers: {Name: value}}``: credentials sent as extra headers (an API key)."""
+
+    headers: Mapping[str, str]
+    """Header name to value, sent with every request; write ${env:NAME} for the values."""
+
+
+ServerAuth = BearerAuth | ClientCredentialsAuth | OAuthAuth | HeadersAuth
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -91,6 +115,9 @@ class HttpServer:
     pin: str | None = None
     """A tools lock file (``mcpctl pin``) that fixes this server's tool list; resolved path."""
     source: Source
+    secrets: Secrets = field(default_factory=Secrets, compare=False, repr=False)
+    """The redaction registry of the specs this server came from: credentials obtained while running
+    (OAuth tokens, registered client secrets) are added to it, so every output hides them too."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -196,6 +223,20 @@ class MockCallExpect:
     max: int | None = None
 
 
+AUTH_CHECKS = (
+    "no_token",
+    "metadata",
+    "valid_token",
+    "token_in_query",
+    "wrong_audience",
+    "insufficient_scope",
+    "other_issuer",
+    "tampered",
+    "expired",
+)
+"""The checks of ``expect: {auth: ...}``, in the order they run (those of ``mcpctl fuzz --auth``)."""
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Expect:
     """What a test's answer must satisfy; every field given is checked."""
@@ -219,6 +260,10 @@ class Expect:
     prompts: ListExpect | None = None
     mock_calls: tuple[MockCallExpect, ...] = ()
     """Read from a mock server's call history after the test's actions (``mcpctl/history``)."""
+    auth: tuple[str, ...] = ()
+    """HTTP servers: the authorization checks that must pass (all: every one of no_token, metadata,
+    valid_token, token_in_query, wrong_audience, insufficient_scope, other_issuer, tampered, expired): the
+    server refuses what it must refuse, with spec-shaped challenges."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -169,10 +169,12 @@ def check_expect(cursor: Cursor, *, action: str | None, steps: bool, step: bool)
             fields["error"].error(
                 f"error cannot be combined with {', '.join(clash)} (a request that fails has no result)"
             )
-    standalone = (*LIST_CHECKS, "mockCalls")
+    if "auth" in fields and (action is not None or steps or step):
+        fields["auth"].error(f"auth checks apply only to a test with no action and no steps ({has})")
+    standalone = (*LIST_CHECKS, "mockCalls", "auth")
     if not step and action is None and not steps and not any(name in fields for name in standalone):
         cursor.error(
-            "a test needs call, read, prompt or steps (or tools, resources, prompts or mockCalls under expect)"
+            "a test needs call, read, prompt or steps (or tools, resources, prompts, mockCalls or auth under expect)"
         )
 
 

@@ -10,8 +10,10 @@ Modules: :mod:`.challenge` (``WWW-Authenticate``), :mod:`.discovery` (RFC 9728 /
 OIDC with the 2025-03-26 fallbacks), :mod:`.registration` (pre-registered, client-ID metadata
 documents, RFC 7591), :mod:`.pkce`, :mod:`.authorizer` (headless and loopback),
 :mod:`.grants` (token endpoint requests, client authentication), :mod:`.assertion`
-(``private_key_jwt``), :mod:`.tokens` (token store), :mod:`.flow` (the provider),
-:mod:`.http` (the only module here that imports httpx).
+(``private_key_jwt``), :mod:`.tokens` (tokens, the in-memory store), :mod:`.flow` (the provider),
+:mod:`.store` (the persistent store: the OS keyring, else a 0600 file), :mod:`.login` (``mcpctl auth
+login`` and the provider of a stored login), :mod:`.probe` (probing a server's authorization:
+``mcpctl fuzz --auth``, ``expect: {auth: ...}``), :mod:`.http` (the only module here that imports httpx).
 """
 
 from __future__ import annotations

@@ -73,6 +73,10 @@ class OAuthHttp:
             content=orjson.dumps(body),
         )
 
+    async def post(self, url: str, body: bytes, *, headers: Mapping[str, str]) -> Reply:
+        """POST ``body`` with ``headers`` as given (probing a server's answers to credentials)."""
+        return await self._send("POST", url, headers=headers, content=body)
+
     async def _send(
         self,
         method: str,

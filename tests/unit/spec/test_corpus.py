@@ -188,7 +188,7 @@ EXPECTED: dict[str, list[str]] = {
         "tests/unit/spec/corpus/mock-unknown-argument.yaml:8:23: MockServer/broken: tools[0].responses[0].when.args.citty: unknown argument 'citty' (inputSchema has: city, days)",
     ],
     "no-action.yaml": [
-        "tests/unit/spec/corpus/no-action.yaml:6:5: TestSuite/broken: tests[0]: a test needs call, read, prompt or steps (or tools, resources, prompts or mockCalls under expect)",
+        "tests/unit/spec/corpus/no-action.yaml:6:5: TestSuite/broken: tests[0]: a test needs call, read, prompt or steps (or tools, resources, prompts, mockCalls or auth under expect)",
     ],
     "non-utf8.yaml": [
         "tests/unit/spec/corpus/non-utf8.yaml:6:14: not UTF-8: byte 0xe9 (invalid continuation byte); save the file as UTF-8",

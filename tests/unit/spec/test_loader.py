@@ -249,6 +249,15 @@ def test_secrets_are_shared_across_files(tmp_path: Path) -> None:
     assert secrets.redact("first-secret then second") == "*** then ***"
 
 
+def test_the_head_of_a_cut_secret_is_redacted() -> None:
+    secrets = Secrets()
+    secrets.add("eyJhbGciOiJFUzI1NiJ9.payload.signature")
+    secrets.add("short-one")
+    # an answer trimmed for display: the token is cut after 25 characters; a short secret's head stays
+    assert secrets.redact('{"title": "eyJhbGciOiJFUzI1NiJ9.payl…"} short-') == '{"title": "***…"} short-'
+    assert secrets.redact("eyJhbGciOiJFUzI1NiJ9.other") == "***other"
+
+
 def test_longest_secret_is_redacted_first() -> None:
     secrets = Secrets()
     secrets.add("abc")
