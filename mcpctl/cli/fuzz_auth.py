@@ -17,8 +17,7 @@ from mcpctl.cli.adhoc import _emit_json, _table
 from mcpctl.cli.handler import EXIT_FAILED, EXIT_OK, run_async
 from mcpctl.cli.target import target_of
 from mcpctl.errors import UsageError
-from mcpctl.mcp.auth import OAuthProvider
-from mcpctl.mcp.auth.probe import AuthCheck, probe_auth
+from mcpctl.mcp.auth.probe import AuthCheck, configured_client, probe_auth
 from mcpctl.mcp.auth.registration import ClientCredentials
 from mcpctl.mcp.client import HttpTarget
 
@@ -37,10 +36,10 @@ def run_fuzz_auth(
     target = target_of(conn)
     if not isinstance(target, HttpTarget):
         raise UsageError("--auth probes an HTTP server's authorization: give its URL or an HTTP Servers name")
-    client = _client(target, client_id, client_secret_env)
+    client, configured = _client(target, client_id, client_secret_env)
 
     async def main() -> int:
-        checks = await probe_auth(target.url, client=client, scope=scopes)
+        checks = await probe_auth(target.url, client=client, scope=scopes or configured)
         failed = [check for check in checks if check.outcome == "failed"]
         if output == "json":
             _emit_json(
@@ -55,18 +54,19 @@ def run_fuzz_auth(
     return run_async(main)
 
 
-def _client(target: HttpTarget, client_id: str | None, secret_env: str | None) -> ClientCredentials | None:
+def _client(
+    target: HttpTarget, client_id: str | None, secret_env: str | None
+) -> tuple[ClientCredentials | None, tuple[str, ...]]:
     if client_id is not None:
         secret = None
         if secret_env is not None:
             secret = os.environ.get(secret_env)
             if secret is None:
                 raise UsageError(f"--client-secret-env {secret_env}: the variable is not set")
-        return ClientCredentials(client_id=client_id, client_secret=secret)
+        return ClientCredentials(client_id=client_id, client_secret=secret), ()
     if secret_env is not None:
         raise UsageError("--client-secret-env goes with --client-id")
-    provider = target.auth
-    return provider.config.client if isinstance(provider, OAuthProvider) else None
+    return configured_client(target.auth)
 
 
 def render(url: str, checks: Sequence[AuthCheck], *, reproducer: str) -> str:

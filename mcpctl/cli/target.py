@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mcpctl.errors import UsageError
 from mcpctl.mcp.client import HttpTarget, ServerTarget, StdioTarget
 from mcpctl.mcp.jsonrpc import JSONValue
+
+if TYPE_CHECKING:
+    from mcpctl.mcp.auth.provider import AuthProvider
 
 
 def parse_headers(values: Sequence[str]) -> dict[str, str]:
@@ -57,11 +60,14 @@ def resolve_target(
             if transport != "auto"
             else ("sse" if server.rstrip("/").endswith("/sse") else "streamable")
         )
+        parsed = parse_headers(headers)
+        explicit = bearer is not None or any(name.lower() == "authorization" for name in parsed)
         return HttpTarget(
             url=server,
-            headers=parse_headers(headers),
+            headers=parsed,
             bearer_token=bearer,
             transport="sse" if kind == "sse" else "streamable",
+            auth=None if explicit else _stored_login(server),
         )
     if servers_file is None:
         raise UsageError(
@@ -69,6 +75,17 @@ def resolve_target(
             "or a Servers spec with --servers FILE"
         )
     return lookup(servers_file, server)
+
+
+def _stored_login(url: str) -> AuthProvider | None:
+    """The login ``mcpctl auth login URL`` stored for ``url``, if any (as ``gh`` uses its stored login)."""
+    from mcpctl.mcp.auth.login import StoredLoginProvider, login_command
+    from mcpctl.mcp.auth.store import open_login_store
+
+    store = open_login_store()
+    if store.get(url) is None:
+        return None
+    return StoredLoginProvider(url, store=store, command=login_command(url))
 
 
 def lookup(path: str, name: str) -> ServerTarget:

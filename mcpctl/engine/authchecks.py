@@ -11,8 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from mcpctl.engine.expect import Failure
-from mcpctl.mcp.auth import OAuthProvider
-from mcpctl.mcp.auth.probe import probe_auth
+from mcpctl.mcp.auth.probe import configured_client, probe_auth
 from mcpctl.mcp.client import HttpTarget, ServerTarget
 
 
@@ -20,9 +19,8 @@ async def check_auth(target: ServerTarget | None, checks: Sequence[str]) -> list
     """The failures of the authorization ``checks`` against the server ``target`` (HTTP only)."""
     if not isinstance(target, HttpTarget):
         return [Failure(message="auth checks need an HTTP server (this suite's server is not one)")]
-    provider = target.auth
-    client = provider.config.client if isinstance(provider, OAuthProvider) else None
-    results = {check.name: check for check in await probe_auth(target.url, client=client)}
+    client, scopes = configured_client(target.auth)
+    results = {check.name: check for check in await probe_auth(target.url, client=client, scope=scopes)}
     failures = []
     for name in checks:
         check = results.get(name)

@@ -320,3 +320,12 @@ def test_a_token_file_others_can_read_is_refused(env: dict[str, str]) -> None:
         f"mcpctl: error: {path}: refusing to read OAuth tokens from a file other users can access "
         f"(mode 0644); run: chmod 600 {path}\n"
     )
+
+
+def test_an_ad_hoc_command_on_a_url_uses_the_stored_login(mock_url: str, env: dict[str, str]) -> None:
+    before = mcpctl(env, "tools", mock_url)
+    assert before.returncode == 3
+    assert mcpctl(env, "auth", "login", mock_url, "--headless").returncode == 0
+    after = mcpctl(env, "tools", mock_url, "-o", "json")
+    assert after.returncode == 0, after.stderr
+    assert [tool["name"] for tool in json.loads(after.stdout)["tools"]] == ["list_issues", "create_issue"]

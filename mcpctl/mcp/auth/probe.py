@@ -42,8 +42,10 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from mcpctl.errors import AuthError
 from mcpctl.mcp.auth.challenge import Challenge, parse_challenge
 from mcpctl.mcp.auth.discovery import Discovery, discover, origin
+from mcpctl.mcp.auth.flow import OAuthProvider
 from mcpctl.mcp.auth.grants import client_credentials
 from mcpctl.mcp.auth.http import OAuthHttp, Reply, open_oauth_http
+from mcpctl.mcp.auth.login import ScopedProvider
 from mcpctl.mcp.auth.registration import ClientCredentials, with_method
 from mcpctl.mcp.auth.tokens import Token
 
@@ -99,6 +101,18 @@ class _Probe:
 
     def add(self, name: str, outcome: Outcome, detail: str) -> None:
         self.results.append(AuthCheck(name=name, outcome=outcome, detail=detail))
+
+
+def configured_client(provider: object) -> tuple[ClientCredentials | None, tuple[str, ...]]:
+    """The client credentials and scopes a server's auth provider was configured with (its Servers
+    entry's ``auth``), for the probe's valid token; ``(None, ())`` when it has none."""
+    scopes: tuple[str, ...] = ()
+    if isinstance(provider, ScopedProvider):
+        scopes = provider.scopes
+        provider = provider.inner
+    if isinstance(provider, OAuthProvider) and provider.config.grant == "client_credentials":
+        return provider.config.client, scopes
+    return None, scopes
 
 
 async def probe_auth(
