@@ -62,7 +62,7 @@ def oauth_provider(server: HttpServer) -> AuthProvider | None:
 
         # the token mcpctl auth login stored; a run never opens a browser to get another
         return StoredLoginProvider(
-            server.url,
+            server.resource or server.url,
             store=open_login_store(),
             command=login_command(server.name, servers_file=server.source.path),
             on_secret=server.secrets.add,
@@ -77,7 +77,7 @@ def oauth_provider(server: HttpServer) -> AuthProvider | None:
         client = ClientCredentials(client_id=auth.client_id or "", client_secret=auth.client_secret)
         store = RedactingTokenStore(MemoryTokenStore(), server.secrets.add)
         provider = OAuthProvider(
-            server.url, OAuthConfig(grant="client_credentials", client=client), store=store
+            server.resource or server.url, OAuthConfig(grant="client_credentials", client=client), store=store
         )
         return ScopedProvider(provider, scopes) if scopes else provider
     return None

@@ -118,6 +118,9 @@ class HttpServer:
     secrets: Secrets = field(default_factory=Secrets, compare=False, repr=False)
     """The redaction registry of the specs this server came from: credentials obtained while running
     (OAuth tokens, registered client secrets) are added to it, so every output hides them too."""
+    resource: str | None = None
+    """The URL OAuth tokens are for when it is not ``url``: a proxy in between (a FaultScenario) relays
+    to the server that checks them. Not written in specs."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -185,3 +185,28 @@ profile: {{model: vus, stages: [{{duration: 3s, target: 4}}]}}
     assert 1 <= overall["count"] - outcomes["ok"] <= 4 * counts["boom"]
     assert outcomes["ok"] > 200
     assert document["launches"] == 1
+
+
+@pytest.fixture
+def oauth_mock() -> Iterator[str]:
+    port = free_port()
+    spec = ROOT / "examples" / "auth" / "oauth-mock.yaml"
+    argv = [PYTHON, "-m", "mcpctl", "mock", "serve", str(spec), "--http", f"127.0.0.1:{port}"]
+    with start_server(argv, port=port, path="/mcp") as server:
+        yield server.url
+
+
+def test_an_oauth_server_runs_through_the_proxy_with_its_own_tokens(
+    tmp_path: Path, oauth_mock: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the client asks the server's authorization server for tokens for the server itself (its
+    # resource metadata names it, not the proxy's URL), and the proxy relays them
+    monkeypatch.setenv("CI_SECRET", "ci-secret")
+    server = f'{{url: "{oauth_mock}", auth: {{oauth: {{client_id: ci, client_secret: "${{env:CI_SECRET}}", grant: client_credentials}}}}}}'
+    faults = "  - {name: drop, reset: {}, tools: [list_issues], probability: 30%}\n"
+    expect = 'expect: {completes: true, error_rate: "<= 0%"}\n'
+    suite = _suite(server, tests=6, retries=5, tool="list_issues", args="{}")
+    code, out, err = _apply(tmp_path, _write(tmp_path, suite, _scenario(faults, expect=expect)))
+    assert code == 0, out + err
+    counts = {f["name"]: f["injected"] for f in _attachment(tmp_path)["faults"]}  # type: ignore[union-attr]
+    assert counts["drop"] >= 1

@@ -175,7 +175,8 @@ async def _wrap_http(
     port: int = await nursery.start(functools.partial(serve_http_proxy, server.url, injector))
     parts = urlsplit(server.url)
     url = urlunsplit(("http", f"127.0.0.1:{port}", parts.path, parts.query, ""))
-    return dataclasses.replace(server, url=url), lambda: collected
+    # tokens stay for the server itself: the proxy relays them, and its resource metadata names it
+    return dataclasses.replace(server, url=url, resource=server.resource or server.url), lambda: collected
 
 
 def _faults_only(spec: FaultScenarioSpec) -> str:
