@@ -47,8 +47,11 @@ def env(tmp_path: Path) -> dict[str, str]:
 
 
 @pytest.fixture
-def mock_url(env: dict[str, str]) -> Iterator[str]:
+def mock_url(env: dict[str, str], tmp_path: Path) -> Iterator[str]:
+    # the mock keeps its call history (the arguments it was sent) in a state store of its own: the
+    # server's records are not the run's
     cmd = [sys.executable, "-m", "mcpctl", "mock", "serve", str(MOCK), "--http", "127.0.0.1:0"]
+    cmd += ["--state-dir", str(tmp_path / "mock-state")]
     proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
     try:
         assert proc.stderr is not None
