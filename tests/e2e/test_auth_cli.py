@@ -8,7 +8,6 @@ user's keyring or config. The mock approves authorization requests at once (``ap
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
@@ -26,8 +25,8 @@ from mcpctl.mcp.auth.tokens import Token
 from mcpctl.mcp.client import open_client
 from mcpctl.spec.build import load_specs
 from testing.paths import ROOT
+from tests.e2e.auth_setup import MOCK, isolated_env, serve_mock
 
-MOCK = ROOT / "examples" / "auth" / "oauth-mock.yaml"
 pytestmark = pytest.mark.skipif(
     not MOCK.exists(), reason="examples/auth/oauth-mock.yaml (the OAuth mock) is not in this checkout yet"
 )
@@ -35,34 +34,15 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
-    environ = {key: value for key, value in os.environ.items() if not key.startswith(("MCPCTL_", "XDG_"))}
-    environ |= {
-        "HOME": str(tmp_path / "home"),
-        "XDG_CONFIG_HOME": str(tmp_path / "config"),
-        "MCPCTL_TOKEN_STORE": "file",
-        "MCPCTL_STATE_DIR": str(tmp_path / "state"),
-        "PYTHONPATH": str(ROOT),
-    }
-    return environ
+    return isolated_env(tmp_path)
 
 
 @pytest.fixture
 def mock_url(env: dict[str, str], tmp_path: Path) -> Iterator[str]:
     # the mock keeps its call history (the arguments it was sent) in a state store of its own: the
     # server's records are not the run's
-    cmd = [sys.executable, "-m", "mcpctl", "mock", "serve", str(MOCK), "--http", "127.0.0.1:0"]
-    cmd += ["--state-dir", str(tmp_path / "mock-state")]
-    proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
-    try:
-        assert proc.stderr is not None
-        line = proc.stderr.readline()
-        found = re.search(r"on (http://\S+/mcp)", line)
-        assert found, line
-        yield found.group(1)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        proc.stderr.close()
+    with serve_mock(env, tmp_path / "mock-state") as url:
+        yield url
 
 
 def mcpctl(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:

@@ -10,20 +10,17 @@ access and refresh tokens the store holds, any JWT, and any authorization code (
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from mcpctl.mcp.auth.store import FileBackend, LoginStore
-from testing.paths import ROOT
+from tests.e2e.auth_setup import isolated_env, serve_mock
 
-MOCK = ROOT / "examples" / "auth" / "oauth-mock.yaml"
 SECRET = "ci-secret"
 """The example mock's pre-registered client secret (read here from the environment, as a spec should)."""
 JWT = re.compile(rb"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")
@@ -32,34 +29,16 @@ CODE = re.compile(rb"[?&]code=[A-Za-z0-9_-]{8,}")
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
-    environ = {key: value for key, value in os.environ.items() if not key.startswith(("MCPCTL_", "XDG_"))}
-    return environ | {
-        "HOME": str(tmp_path / "home"),
-        "XDG_CONFIG_HOME": str(tmp_path / "config"),
-        "MCPCTL_TOKEN_STORE": "file",
-        "MCPCTL_STATE_DIR": str(tmp_path / "state"),
-        "PYTHONPATH": str(ROOT),
-        "CI_SECRET": SECRET,
-    }
+    return isolated_env(tmp_path, CI_SECRET=SECRET)
 
 
 @pytest.fixture
 def served(env: dict[str, str], tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    """The mock's URL and the file its stderr goes to."""
+    """The mock's URL and the file its stderr goes to (its history kept beside the run's, in the state
+    dir the leak check reads: nothing the run sends it may hold a credential either)."""
     log = tmp_path / "mock.log"
-    cmd = [sys.executable, "-m", "mcpctl", "mock", "serve", str(MOCK), "--http", "127.0.0.1:0"]
-    with open(log, "w+", encoding="utf-8") as sink:
-        proc = subprocess.Popen(cmd, stderr=sink, text=True, env=env, cwd=ROOT, start_new_session=True)
-        try:
-            deadline = time.monotonic() + 15
-            while (found := re.search(r"on (http://\S+/mcp)", log.read_text(encoding="utf-8"))) is None:
-                assert proc.poll() is None, log.read_text(encoding="utf-8")
-                assert time.monotonic() < deadline, log.read_text(encoding="utf-8")
-                time.sleep(0.05)
-            yield found.group(1), log
-        finally:
-            proc.terminate()
-            proc.wait(timeout=10)
+    with serve_mock(env, tmp_path / "state", log=log) as url:
+        yield url, log
 
 
 def mcpctl(env: dict[str, str], cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:

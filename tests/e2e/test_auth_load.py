@@ -4,8 +4,6 @@ the transport as often as it expires, no call fails, and the refreshes are not c
 from __future__ import annotations
 
 import json
-import os
-import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -15,22 +13,15 @@ import httpx
 import pytest
 
 from testing.paths import ROOT
+from tests.e2e.auth_setup import MOCK, isolated_env, serve_mock
 
-MOCK = ROOT / "examples" / "auth" / "oauth-mock.yaml"
 LIFETIME = 4
 DURATION = 60
 
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
-    environ = {key: value for key, value in os.environ.items() if not key.startswith(("MCPCTL_", "XDG_"))}
-    return environ | {
-        "HOME": str(tmp_path / "home"),
-        "XDG_CONFIG_HOME": str(tmp_path / "config"),
-        "MCPCTL_TOKEN_STORE": "file",
-        "MCPCTL_STATE_DIR": str(tmp_path / "state"),
-        "PYTHONPATH": str(ROOT),
-    }
+    return isolated_env(tmp_path)
 
 
 @pytest.fixture
@@ -39,17 +30,8 @@ def mock_url(env: dict[str, str], tmp_path: Path) -> Iterator[str]:
     spec.write_text(
         MOCK.read_text(encoding="utf-8").replace("tokenLifetime: 1h", f"tokenLifetime: {LIFETIME}s")
     )
-    cmd = [sys.executable, "-m", "mcpctl", "mock", "serve", str(spec), "--http", "127.0.0.1:0"]
-    proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT, start_new_session=True)
-    try:
-        assert proc.stderr is not None
-        found = re.search(r"on (http://\S+/mcp)", proc.stderr.readline())
-        assert found
-        yield found.group(1)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        proc.stderr.close()
+    with serve_mock(env, tmp_path / "mock-state", spec=spec) as url:
+        yield url
 
 
 def mcpctl(env: dict[str, str], *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:

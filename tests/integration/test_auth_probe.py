@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from mcpctl.mcp.auth.probe import CHECKS
 from testing.cli import mcpctl
 from testing.paths import PYTHON
 from tests.integration.conftest import free_port, start_server
@@ -62,20 +63,7 @@ def test_a_correct_server_passes_every_check(tmp_path: Path) -> None:
     with guarded(tmp_path) as url:
         code, outcomes, printed = _fuzz_auth(tmp_path, url)
     assert code == 0, printed
-    assert outcomes == dict.fromkeys(
-        [
-            "no_token",
-            "metadata",
-            "valid_token",
-            "token_in_query",
-            "wrong_audience",
-            "insufficient_scope",
-            "other_issuer",
-            "tampered",
-            "expired",
-        ],
-        "passed",
-    )
+    assert outcomes == dict.fromkeys(CHECKS, "passed")
     assert SECRET not in printed
 
 
