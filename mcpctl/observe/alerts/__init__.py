@@ -1,0 +1,12 @@
+"""Alerting, as a pure clock-injected core: rules, their states, and the dispatch of notifications.
+
+``rules`` parses conditions such as ``p99 > 500ms`` into typed records; ``state`` evaluates rules per server
+against measurements and reports every state change (inactive, pending, firing, resolved, nodata) as an
+event, with Prometheus's ``for`` and ``keep_firing_for``; ``alert`` holds the alert instances and their
+stable fingerprints; ``silence`` holds label matchers and silences; ``route`` groups alerts and decides,
+Alertmanager-style (group_wait, group_interval, repeat_interval), which group notifies when, with silences,
+inhibition, acknowledgement and escalation.
+
+Nothing here reads a clock, sleeps or does IO: every function takes the time (float seconds) it runs at, so
+a monitor loop, a test or a replay drives it alike. Receivers, specs and the CLI live elsewhere.
+"""
