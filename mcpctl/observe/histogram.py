@@ -20,6 +20,7 @@ no p99.9, and observe must not change the engine's records.
 from __future__ import annotations
 
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from hdrh.codec import HdrCookieException, HdrLengthException
@@ -118,6 +119,23 @@ class LatencyHistogram:
     def percentile(self, p: float) -> float:
         """The latency in milliseconds that ``p`` percent of samples do not exceed (0.0 when empty)."""
         return int(self._hdr.get_value_at_percentile(p)) / 1000 if self.count else 0.0
+
+    def counts_at_or_below(self, limits_us: Sequence[int]) -> list[int]:
+        """Cumulative counts of samples at or below each limit (µs, ascending), in one pass.
+
+        A limit inside a counter's range counts that counter whole (above 2,048 µs a counter spans
+        more than one µs, so a sample up to 0.05 % above the limit may be counted). HdrHistogram's
+        value iterator calls three methods per counter (~35 ms for 23,552 counters); summing slices
+        of the copied counter array takes ~2 ms.
+        """
+        counts = list(self._hdr.counts)
+        running, start, result = 0, 0, []
+        for limit in limits_us:
+            end = min(int(self._hdr.get_counts_array_index(limit)), len(counts) - 1) + 1
+            running += sum(counts[start:end])
+            start = max(start, end)
+            result.append(running)
+        return result
 
     def summary(self) -> LatencyStats:
         """Count, min, p50 … p99.9, max and mean in one pass over the counters (about a millisecond)."""
