@@ -553,6 +553,49 @@ def proxy(
     )
 
 
+@app.command("monitor")
+def monitor_command(
+    paths: PathsArg,
+    name: Annotated[
+        str | None, typer.Option("--name", help="Which Monitor, when the files hold several.")
+    ] = None,
+    listen: Annotated[
+        str, typer.Option("--listen", help="Serve /metrics and /api/v1/status on [HOST:]PORT.")
+    ] = "127.0.0.1:8081",
+    servers: SpecServersOpt = None,
+) -> None:
+    """Probe a Monitor's servers until Ctrl-C: health changes on stdout, /metrics (Prometheus text and
+    OpenMetrics) and /api/v1/status on --listen."""
+    from mcpctl.cli import monitor as command
+
+    _finish(command.run_monitor(paths, servers_files=servers or [], name=name, listen=listen))
+
+
+@app.command("status")
+def status_command(
+    paths: Annotated[
+        list[str] | None, typer.Argument(help="Monitor spec file(s) whose servers to probe now.")
+    ] = None,
+    name: Annotated[
+        str | None, typer.Option("--name", help="Which Monitor, when the files hold several.")
+    ] = None,
+    connect: Annotated[
+        str | None,
+        typer.Option("--connect", help="Read the status of a running mcpctl monitor at URL instead."),
+    ] = None,
+    output: Annotated[str, typer.Option("--output", "-o", help="text, json or markdown.")] = "text",
+    servers: SpecServersOpt = None,
+) -> None:
+    """One health table of a Monitor's servers (exit 1 when one is not healthy)."""
+    from mcpctl.cli import monitor as command
+
+    _finish(
+        command.run_status(
+            paths or [], servers_files=servers or [], name=name, connect=connect, output=output
+        )
+    )
+
+
 @app.command()
 def rollback(
     run_id: Annotated[str, typer.Argument(help="A batch run id (or a unique prefix, or 'last').")] = "last",

@@ -12,6 +12,7 @@ from mcpctl.spec.fault_model import FaultScenarioSpec
 from mcpctl.spec.load_model import LoadTestSpec
 from mcpctl.spec.mock_model import MockServerSpec
 from mcpctl.spec.model import ServersSpec
+from mcpctl.spec.monitor_model import MonitorSpec
 
 
 def run(paths: list[str], *, servers_files: list[str], output: str) -> int:
@@ -43,6 +44,8 @@ def _kind(spec: Built) -> str:
         return "LoadTest"
     if isinstance(spec, FaultScenarioSpec):
         return "FaultScenario"
+    if isinstance(spec, MonitorSpec):
+        return "Monitor"
     return "Servers" if isinstance(spec, ServersSpec) else "TestSuite"
 
 

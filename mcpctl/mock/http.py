@@ -42,6 +42,7 @@ from mcpctl.mock.http_wire import (
     SseWriter,
     answer,
     drop,
+    listen,
     reject,
     sse_body,
     stream_messages,
@@ -102,12 +103,7 @@ async def serve_http(
     ``auth``: an authorization server (:mod:`mcpctl.mock.oauth`) served on the same host and
     port, whose guard every request to ``path`` (and to the legacy SSE endpoints) must pass.
     """
-    listeners = await trio.open_tcp_listeners(port, host=host)
-    if port == 0:  # each address got its own free port: keep one, so the URL names them all
-        for extra in listeners[1:]:
-            await extra.aclose()
-        listeners = listeners[:1]
-    bound = listeners[0].socket.getsockname()[1]
+    listeners, bound = await listen(host, port)
     shown = f"[{host}]" if ":" in host else host
     if auth is not None:
         auth.bind(f"http://{shown}:{bound}", path)

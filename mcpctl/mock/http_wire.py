@@ -428,3 +428,15 @@ async def stream_messages(
                 else:
                     await writer.event(orjson.dumps(message), name=name)
             nursery.cancel_scope.cancel()
+
+
+async def listen(host: str, port: int) -> tuple[list[trio.SocketListener], int]:
+    """TCP listeners on ``host:port`` and the bound port. With ``port=0`` each address of ``host`` would get
+    a free port of its own: one is kept, so that one URL names the server."""
+    listeners = await trio.open_tcp_listeners(port, host=host)
+    if port == 0:
+        for extra in listeners[1:]:
+            await extra.aclose()
+        listeners = listeners[:1]
+    bound: int = listeners[0].socket.getsockname()[1]
+    return listeners, bound

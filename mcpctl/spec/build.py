@@ -5,7 +5,8 @@ kind's schema (:mod:`mcpctl.spec.validate`), builds the valid ones into :mod:`mc
 records, and checks what spans documents: names unique per kind, server names defined once and
 known where used, calls to pinned servers naming pinned tools. Nothing is run and no server is
 contacted. This is the only module (with :mod:`mcpctl.spec.build_suite`, :mod:`mcpctl.spec.build_mock`,
-:mod:`mcpctl.spec.build_batch` and :mod:`mcpctl.spec.build_load`) that reads spec dicts.
+:mod:`mcpctl.spec.build_batch`, :mod:`mcpctl.spec.build_load`, :mod:`mcpctl.spec.build_fault` and
+:mod:`mcpctl.spec.build_monitor`) that reads spec dicts.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from mcpctl.spec.build_batch import PlanContext, build_batch
 from mcpctl.spec.build_fault import ScenarioContext, build_faults
 from mcpctl.spec.build_load import LoadContext, build_load
 from mcpctl.spec.build_mock import build_mock
+from mcpctl.spec.build_monitor import MonitorContext, build_monitor
 from mcpctl.spec.build_suite import DEFAULT_TIMEOUT, SuiteContext, build_tests, duration, resolve
 from mcpctl.spec.env import Secrets
 from mcpctl.spec.fault_model import FaultScenarioSpec
@@ -41,10 +43,11 @@ from mcpctl.spec.model import (
     StdioServer,
     TestSuiteSpec,
 )
+from mcpctl.spec.monitor_model import MonitorSpec
 from mcpctl.spec.semantics import Locks, PinnedTools, Scope, check_templates, pinned_tools
 from mcpctl.spec.validate import Cursor, Problems, check_document, subject_of
 
-Built = Spec | MockServerSpec | BatchPlanSpec | LoadTestSpec | FaultScenarioSpec
+Built = Spec | MockServerSpec | BatchPlanSpec | LoadTestSpec | FaultScenarioSpec | MonitorSpec
 """A built document of any kind."""
 
 
@@ -65,6 +68,8 @@ class SpecSet:
     """The LoadTest documents of the spec paths, in load order."""
     scenarios: tuple[FaultScenarioSpec, ...] = ()
     """The FaultScenario documents of the spec paths, in load order."""
+    monitors: tuple[MonitorSpec, ...] = ()
+    """The Monitor documents of the spec paths, in load order."""
     secrets: Secrets
     """Every value substituted for ``${env:...}``: redact them from all output."""
 
@@ -134,6 +139,7 @@ def load_specs(
     mocks = tuple(spec for spec in specs if isinstance(spec, MockServerSpec))
     loads = tuple(spec for spec in specs if isinstance(spec, LoadTestSpec))
     scenarios = tuple(spec for spec in specs if isinstance(spec, FaultScenarioSpec))
+    monitors = tuple(spec for spec in specs if isinstance(spec, MonitorSpec))
     return SpecSet(
         documents=specs,
         servers=servers,
@@ -142,6 +148,7 @@ def load_specs(
         plans=plans,
         loads=loads,
         scenarios=scenarios,
+        monitors=monitors,
         secrets=ctx.secrets,
     )
 
@@ -164,6 +171,8 @@ def _build_others(loaded: list[_Loaded], servers: Mapping[str, ServerDef], ctx: 
         elif item.kind == "FaultScenario":
             names = ScenarioContext(suites=suites, loads=_names(loaded, "LoadTest"))
             item.spec = build_faults(doc, metadata=_metadata(doc), spec_hash=_spec_hash(item), ctx=names)
+        elif item.kind == "Monitor":
+            item.spec = _monitor(item, servers, ctx)
 
 
 def _names(loaded: list[_Loaded], kind: str) -> set[str]:
@@ -374,6 +383,20 @@ def _load_test(item: _Loaded, servers: Mapping[str, ServerDef], ctx: _Context) -
     pinned = _pinned(server, servers, ctx.locks)
     load_ctx = LoadContext(base_dir=_base_dir(item), server=server, pinned=pinned)
     return build_load(doc, metadata=metadata, spec_hash=_spec_hash(item), ctx=load_ctx)
+
+
+# -- Monitor ------------------------------------------------------------------------------------
+
+
+def _monitor(item: _Loaded, servers: Mapping[str, ServerDef], ctx: _Context) -> MonitorSpec:
+    doc = _root(item)
+
+    def server(field: Cursor, name: str) -> tuple[str | ServerDef, PinnedTools | None]:
+        found = _suite_server(field, name, servers, item, ctx)
+        return found, _pinned(found, servers, ctx.locks)
+
+    monitor_ctx = MonitorContext(base_dir=_base_dir(item), locks=ctx.locks, server=server)
+    return build_monitor(doc, metadata=_metadata(doc), spec_hash=_spec_hash(item), ctx=monitor_ctx)
 
 
 def _check_names(loaded: list[_Loaded]) -> None:

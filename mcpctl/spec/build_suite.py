@@ -83,7 +83,7 @@ def _test(test: Cursor, ctx: SuiteContext) -> TestCase:
         name=test.text("name") or "",
         action=_action(test, action_name, ctx, Scope(vars=ctx.vars, steps={})),
         steps=_steps(steps, ctx) if steps is not None else (),
-        expect=_expect(test.get("expect"), ctx),
+        expect=build_expect(test.get("expect"), ctx),
         timeout=duration(test.get("timeout")) or ctx.timeout,
         retries=_or(test.integer("retries"), ctx.retries),
         repeat=_or(test.integer("repeat"), 1),
@@ -113,7 +113,7 @@ def _steps(steps: Cursor, ctx: SuiteContext) -> tuple[Step, ...]:
             Step(
                 name=name,
                 action=action or ReadResource(uri=""),  # a step with no action was reported
-                expect=_expect(item.get("expect"), ctx),
+                expect=build_expect(item.get("expect"), ctx),
                 save=pointers,
                 source=item.source(),
             )
@@ -191,7 +191,8 @@ def _text_match(cursor: Cursor | None) -> TextMatch | None:
     )
 
 
-def _expect(cursor: Cursor | None, ctx: SuiteContext) -> Expect:
+def build_expect(cursor: Cursor | None, ctx: SuiteContext) -> Expect:
+    """The ``expect:`` block at ``cursor`` as a record (empty if absent): a test's, a step's, a probe's."""
     if cursor is None:
         return Expect()
     return Expect(

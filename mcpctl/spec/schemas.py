@@ -21,6 +21,7 @@ KINDS: dict[str, str] = {
     "BatchPlan": "batchplan.schema.json",
     "LoadTest": "loadtest.schema.json",
     "FaultScenario": "faultscenario.schema.json",
+    "Monitor": "monitor.schema.json",
 }
 """Every spec kind with a schema, by its ``kind:`` spelling → the schema's file name."""
 

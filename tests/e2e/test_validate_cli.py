@@ -150,6 +150,7 @@ def test_schema_lists_the_kinds_with_the_editor_hint() -> None:
         "BatchPlan      Operations (validate, test, deploy, update, execute) over many servers and inputs: concurrent, retried, journaled.",
         "LoadTest       Staged load against one server: weighted calls under virtual users or an arrival rate, with thresholds.",
         "FaultScenario  Faults injected between a client and a server (mcpctl proxy), and a TestSuite or LoadTest run through them with expectations.",
+        "Monitor        Servers probed on a schedule (ping, list, call or read), measured, and judged healthy, degraded, unhealthy or offline.",
         "",
         "Editor completion (yaml-language-server): start a spec file with the line for its kind:",
         f"  Servers        # yaml-language-server: $schema={ROOT}/schemas/servers.schema.json",
@@ -158,6 +159,7 @@ def test_schema_lists_the_kinds_with_the_editor_hint() -> None:
         f"  BatchPlan      # yaml-language-server: $schema={ROOT}/schemas/batchplan.schema.json",
         f"  LoadTest       # yaml-language-server: $schema={ROOT}/schemas/loadtest.schema.json",
         f"  FaultScenario  # yaml-language-server: $schema={ROOT}/schemas/faultscenario.schema.json",
+        f"  Monitor        # yaml-language-server: $schema={ROOT}/schemas/monitor.schema.json",
         "or save one beside your specs (mcpctl schema TestSuite > testsuite.schema.json) and name it.",
     ]
 
@@ -174,5 +176,5 @@ def test_schema_of_an_unknown_kind() -> None:
     assert mcpctl("schema", "Deployment") == (
         2,
         "",
-        "mcpctl: error: unknown kind 'Deployment' (known: Servers, TestSuite, MockServer, BatchPlan, LoadTest, FaultScenario)\n",
+        "mcpctl: error: unknown kind 'Deployment' (known: Servers, TestSuite, MockServer, BatchPlan, LoadTest, FaultScenario, Monitor)\n",
     )

@@ -23,7 +23,7 @@ import trio
 from mcpctl.engine.faults.injector import Injector
 from mcpctl.errors import UsageError
 from mcpctl.mock.http_guard import Guard, is_loopback
-from mcpctl.mock.http_wire import JSON_HEAD, HttpConnection, HttpFailure, HttpRequest
+from mcpctl.mock.http_wire import JSON_HEAD, HttpConnection, HttpFailure, HttpRequest, listen
 
 _GUARD: Final = Guard(check_host=True, allowed_origins=())
 _log = logging.getLogger(__name__)
@@ -43,12 +43,7 @@ async def serve_control(
             f"the control endpoint listens on loopback only, not {host!r}: "
             "use 127.0.0.1, ::1 or localhost (anyone who reaches it can switch faults)"
         )
-    listeners = await trio.open_tcp_listeners(port, host=host)
-    if port == 0:
-        for extra in listeners[1:]:
-            await extra.aclose()
-        listeners = listeners[:1]
-    bound: int = listeners[0].socket.getsockname()[1]
+    listeners, bound = await listen(host, port)
 
     async def serve_connection(stream: trio.SocketStream) -> None:
         await _serve(HttpConnection(stream), injector)

@@ -49,7 +49,7 @@ from mcpctl.errors import McpctlError, ServerError
 from mcpctl.mcp.jsonrpc import INVALID_REQUEST, Message, error
 from mcpctl.mcp.transports.http_backend import HttpResponse
 from mcpctl.mcp.transports.http_lean import LeanBackend
-from mcpctl.mock.http_wire import HttpConnection, HttpFailure, HttpRequest, watch_eof
+from mcpctl.mock.http_wire import HttpConnection, HttpFailure, HttpRequest, listen, watch_eof
 
 CONNECT_TIMEOUT: Final = 10.0
 """Seconds to wait for the upstream to accept a connection before answering 502."""
@@ -72,12 +72,7 @@ async def serve_http_proxy(
     """Relay ``host:port`` to the Streamable HTTP server at ``upstream`` (``http://`` only), with the
     faults of ``injector``, until cancelled; ``task_status.started`` gets the bound port."""
     target = Upstream.parse(upstream)
-    listeners = await trio.open_tcp_listeners(port, host=host)
-    if port == 0:  # each address got its own free port: keep one
-        for extra in listeners[1:]:
-            await extra.aclose()
-        listeners = listeners[:1]
-    bound: int = listeners[0].socket.getsockname()[1]
+    listeners, bound = await listen(host, port)
     async with trio.open_nursery() as nursery:
         proxy = _Proxy(target, injector, nursery, host=host, port=bound)
         proxy.begin()

@@ -3,8 +3,6 @@ speed of 1,000 rules over 20 servers."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from mcpctl.observe.alerts.rules import Rule, parse_condition
@@ -114,19 +112,11 @@ def test_rule_names_must_be_unique() -> None:
         Evaluator([rule("p99 > 1s"), rule("p99 > 2s")])
 
 
-def test_a_thousand_rules_over_twenty_servers_evaluate_quickly() -> None:
+def test_a_thousand_rules_over_twenty_servers() -> None:
+    # the time it takes is a figure for bench/ (issue 11: <= 50 ms per cycle), not a timed unit test
     rules = [rule(f"p99 > {100 + i}ms", name=f"R{i}", for_=30) for i in range(1000)]
     evaluator = Evaluator(rules)
     measurements = {f"s{n}": {"p99": 100.0 + 60 * n, "error_rate": 0.0} for n in range(20)}
     evaluator.evaluate(0, measurements)  # first sight creates the 20,000 states; most pairs go pending
-    timings = []
-    for at in (30, 60):  # 30: most pairs go pending -> firing (the slow path); 60: nothing changes
-        started = time.perf_counter()
-        events = evaluator.evaluate(at, measurements)
-        timings.append((time.perf_counter() - started, len(events)))
-    print(
-        f"1,000 rules x 20 servers: {timings[0][0] * 1000:.1f} ms ({timings[0][1]} events), "
-        f"{timings[1][0] * 1000:.1f} ms steady ({timings[1][1]} events)"
-    )
-    assert [count for _, count in timings] == [11_160, 0]
-    assert max(elapsed for elapsed, _ in timings) < 0.2
+    # 30: most pairs go pending -> firing; 60: nothing changes
+    assert [len(evaluator.evaluate(at, measurements)) for at in (30, 60)] == [11_160, 0]

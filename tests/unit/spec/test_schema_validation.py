@@ -256,7 +256,7 @@ def test_the_valid_specs_are_valid(tmp_path: Path) -> None:
             "kind: TestSuite",
             "kind: Deployment",
             [
-                "2:7: kind: unknown kind 'Deployment' (known: Servers, TestSuite, MockServer, BatchPlan, LoadTest, FaultScenario)",
+                "2:7: kind: unknown kind 'Deployment' (known: Servers, TestSuite, MockServer, BatchPlan, LoadTest, FaultScenario, Monitor)",
             ],
             id="unknown-kind",
         ),
@@ -820,7 +820,7 @@ def test_every_reference_resolves_inside_its_own_file(kind: str) -> None:
         assert ref.removeprefix("#/$defs/") in schema["$defs"]
 
 
-@pytest.mark.parametrize("kind", ["TestSuite", "LoadTest"])
+@pytest.mark.parametrize("kind", ["TestSuite", "LoadTest", "Monitor"])
 def test_the_inline_server_repeats_the_servers_definitions(kind: str) -> None:
     servers, inline = schema_for("Servers")["$defs"], schema_for(kind)["$defs"]
     for name in (

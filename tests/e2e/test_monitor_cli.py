@@ -1,0 +1,105 @@
+"""``mcpctl monitor`` and ``mcpctl status`` as a user runs them, over the bundled mocks (examples/monitor)."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+
+from testing.cli import mcpctl
+from testing.paths import ROOT
+from tests.integration.conftest import _wait_for_port, free_port
+
+FLEET = str(ROOT / "examples" / "monitor" / "fleet.yaml")
+FAILING = """\
+apiVersion: mcpctl/v1
+kind: MockServer
+metadata: {name: failing}
+tools:
+  - name: echo
+    inputSchema: {type: object}
+    errorRate: 100%
+    default: {text: ok}
+---
+apiVersion: mcpctl/v1
+kind: Monitor
+metadata: {name: one}
+health: {unhealthy: ["error_rate > 20%"]}
+servers:
+  - server: {mock: failing.yaml}
+    name: failing
+    probe: {call: echo}
+"""
+
+
+def test_status_probes_once_and_prints_the_table(tmp_path: Path) -> None:
+    done = mcpctl("status", FLEET, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].split()[:3] == ["SERVER", "HEALTH", "P50"]
+    assert [line.split()[:2] for line in lines[1:]] == [
+        ["weather", "healthy"],
+        ["github", "healthy"],
+        ["weather-stations", "healthy"],
+    ]
+
+
+def test_status_of_a_failing_server_exits_1_with_the_reason(tmp_path: Path) -> None:
+    (tmp_path / "failing.yaml").write_text(FAILING.split("---\n")[0], encoding="utf-8")
+    (tmp_path / "monitor.yaml").write_text(FAILING.split("---\n")[1], encoding="utf-8")
+    done = mcpctl("status", "monitor.yaml", "-o", "json", cwd=tmp_path)
+    assert done.returncode == 1, done.stderr
+    (server,) = json.loads(done.stdout)["servers"]
+    assert (server["name"], server["health"], server["reasons"]) == (
+        "failing",
+        "unhealthy",
+        ["error_rate 100% > 20%"],
+    )
+
+
+def test_monitor_serves_its_status_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+    port = free_port()
+    log = tmp_path / "stderr"
+    with open(log, "w", encoding="utf-8") as sink:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "mcpctl", "monitor", FLEET, "--listen", f"127.0.0.1:{port}"],
+            stdout=subprocess.PIPE,
+            stderr=sink,
+            text=True,
+            cwd=tmp_path,
+            start_new_session=True,
+        )
+        try:
+            _wait_for_port(port, proc, str(log))  # type: ignore[arg-type]
+            assert proc.stdout is not None
+            changes = [proc.stdout.readline() for _ in range(3)]
+            status = httpx.get(f"http://127.0.0.1:{port}/api/v1/status", trust_env=False).json()
+            follow = mcpctl("status", "--connect", f"http://127.0.0.1:{port}", "-o", "json", cwd=tmp_path)
+        finally:
+            proc.send_signal(signal.SIGINT)
+            code = proc.wait(timeout=15)
+            if proc.stdout is not None:
+                proc.stdout.close()
+    assert code == 130
+    assert sorted(line.split(" ", 1)[1].strip() for line in changes) == [
+        "github - -> healthy",
+        "weather - -> healthy",
+        "weather-stations - -> healthy",
+    ]
+    assert {s["name"]: s["health"] for s in status["servers"]} == dict.fromkeys(
+        ["weather", "github", "weather-stations"], "healthy"
+    )
+    assert follow.returncode == 0, follow.stderr
+    assert json.loads(follow.stdout)["monitor"] == "fleet"
+    assert log.read_text(encoding="utf-8").startswith(
+        f"monitor fleet: 3 servers; serving http://127.0.0.1:{port}/metrics and /api/v1/status\n"
+    )
+
+
+def test_a_file_without_a_monitor_is_bad_input(tmp_path: Path) -> None:
+    done = mcpctl("status", str(ROOT / "examples" / "quickstart.yaml"), cwd=tmp_path)
+    assert (done.returncode, done.stderr) == (2, "mcpctl: error: expected one Monitor document, found none\n")
