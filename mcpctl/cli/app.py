@@ -908,6 +908,25 @@ def auth_token(server: AuthServerArg, servers: ServersOpt = None) -> None:
     _finish(command.run_token(server, servers_file=servers))
 
 
+alerts_app = typer.Typer(
+    name="alerts",
+    no_args_is_help=True,
+    help="Alert rules (kind: AlertRules): unit-test them against synthetic series.",
+)
+app.add_typer(alerts_app)
+
+
+@alerts_app.command("test")
+def alerts_test(
+    paths: Annotated[list[str], typer.Argument(help="AlertTest spec file(s).")],
+) -> None:
+    """Unit-test alert rules, as promtool test rules: replay each AlertTest's series and compare the alerts
+    firing (and pending) at each time with the expected ones. Exit 1 when a test fails."""
+    from mcpctl.cli import alerts as command
+
+    _finish(command.run_test(paths))
+
+
 def main() -> None:
     """Entry point: split off ``-- COMMAND...`` (the server to spawn), then let typer parse."""
     argv = sys.argv[1:]

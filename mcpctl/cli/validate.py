@@ -6,6 +6,7 @@ import json
 
 from mcpctl.engine.results import counted
 from mcpctl.errors import InvalidSpecs, UsageError
+from mcpctl.spec.alert_model import AlertRulesSpec, AlertTestSpec
 from mcpctl.spec.batch_model import BatchPlanSpec
 from mcpctl.spec.build import Built, SpecSet, load_specs
 from mcpctl.spec.fault_model import FaultScenarioSpec
@@ -46,6 +47,10 @@ def _kind(spec: Built) -> str:
         return "FaultScenario"
     if isinstance(spec, MonitorSpec):
         return "Monitor"
+    if isinstance(spec, AlertRulesSpec):
+        return "AlertRules"
+    if isinstance(spec, AlertTestSpec):
+        return "AlertTest"
     return "Servers" if isinstance(spec, ServersSpec) else "TestSuite"
 
 

@@ -6,7 +6,7 @@ records, and checks what spans documents: names unique per kind, server names de
 known where used, calls to pinned servers naming pinned tools. Nothing is run and no server is
 contacted. This is the only module (with :mod:`mcpctl.spec.build_suite`, :mod:`mcpctl.spec.build_mock`,
 :mod:`mcpctl.spec.build_batch`, :mod:`mcpctl.spec.build_load`, :mod:`mcpctl.spec.build_fault` and
-:mod:`mcpctl.spec.build_monitor`) that reads spec dicts.
+:mod:`mcpctl.spec.build_monitor` and :mod:`mcpctl.spec.build_alerts`) that reads spec dicts.
 """
 
 from __future__ import annotations
@@ -18,7 +18,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from mcpctl.errors import InvalidSpecs, SpecError
+from mcpctl.spec.alert_model import AlertRulesSpec, AlertTestSpec
 from mcpctl.spec.batch_model import BatchPlanSpec
+from mcpctl.spec.build_alerts import build_alert_rules, build_alert_test
 from mcpctl.spec.build_auth import build_auth
 from mcpctl.spec.build_batch import PlanContext, build_batch
 from mcpctl.spec.build_fault import ScenarioContext, build_faults
@@ -47,7 +49,16 @@ from mcpctl.spec.monitor_model import MonitorSpec
 from mcpctl.spec.semantics import Locks, PinnedTools, Scope, check_templates, pinned_tools
 from mcpctl.spec.validate import Cursor, Problems, check_document, subject_of
 
-Built = Spec | MockServerSpec | BatchPlanSpec | LoadTestSpec | FaultScenarioSpec | MonitorSpec
+Built = (
+    Spec
+    | MockServerSpec
+    | BatchPlanSpec
+    | LoadTestSpec
+    | FaultScenarioSpec
+    | MonitorSpec
+    | AlertRulesSpec
+    | AlertTestSpec
+)
 """A built document of any kind."""
 
 
@@ -70,6 +81,10 @@ class SpecSet:
     """The FaultScenario documents of the spec paths, in load order."""
     monitors: tuple[MonitorSpec, ...] = ()
     """The Monitor documents of the spec paths, in load order."""
+    alert_rules: tuple[AlertRulesSpec, ...] = ()
+    """The AlertRules documents of the spec paths, in load order."""
+    alert_tests: tuple[AlertTestSpec, ...] = ()
+    """The AlertTest documents of the spec paths, in load order."""
     secrets: Secrets
     """Every value substituted for ``${env:...}``: redact them from all output."""
 
@@ -149,6 +164,8 @@ def load_specs(
         loads=loads,
         scenarios=scenarios,
         monitors=monitors,
+        alert_rules=tuple(spec for spec in specs if isinstance(spec, AlertRulesSpec)),
+        alert_tests=tuple(spec for spec in specs if isinstance(spec, AlertTestSpec)),
         secrets=ctx.secrets,
     )
 
@@ -173,6 +190,12 @@ def _build_others(loaded: list[_Loaded], servers: Mapping[str, ServerDef], ctx: 
             item.spec = build_faults(doc, metadata=_metadata(doc), spec_hash=_spec_hash(item), ctx=names)
         elif item.kind == "Monitor":
             item.spec = _monitor(item, servers, ctx)
+        elif item.kind == "AlertRules":
+            item.spec = build_alert_rules(doc, metadata=_metadata(doc), spec_hash=_spec_hash(item))
+        elif item.kind == "AlertTest":
+            base_dir = _base_dir(item)
+            meta = _metadata(doc)
+            item.spec = build_alert_test(doc, metadata=meta, spec_hash=_spec_hash(item), base_dir=base_dir)
 
 
 def _names(loaded: list[_Loaded], kind: str) -> set[str]:

@@ -22,6 +22,8 @@ KINDS: dict[str, str] = {
     "LoadTest": "loadtest.schema.json",
     "FaultScenario": "faultscenario.schema.json",
     "Monitor": "monitor.schema.json",
+    "AlertRules": "alertrules.schema.json",
+    "AlertTest": "alerttest.schema.json",
 }
 """Every spec kind with a schema, by its ``kind:`` spelling → the schema's file name."""
 

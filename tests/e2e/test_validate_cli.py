@@ -151,6 +151,8 @@ def test_schema_lists_the_kinds_with_the_editor_hint() -> None:
         "LoadTest       Staged load against one server: weighted calls under virtual users or an arrival rate, with thresholds.",
         "FaultScenario  Faults injected between a client and a server (mcpctl proxy), and a TestSuite or LoadTest run through them with expectations.",
         "Monitor        Servers probed on a schedule (ping, list, call or read), measured, and judged healthy, degraded, unhealthy or offline.",
+        "AlertRules     Alerting rules over a Monitor's measurements (p50, p90, p99, error_rate, throughput, health), with for, keepFiringFor, labels, annotations and how alerts are grouped and repeated.",
+        "AlertTest      A unit test of AlertRules, as promtool test rules: synthetic series per server in expanding notation, and the alerts expected firing at given times.",
         "",
         "Editor completion (yaml-language-server): start a spec file with the line for its kind:",
         f"  Servers        # yaml-language-server: $schema={ROOT}/schemas/servers.schema.json",
@@ -160,6 +162,8 @@ def test_schema_lists_the_kinds_with_the_editor_hint() -> None:
         f"  LoadTest       # yaml-language-server: $schema={ROOT}/schemas/loadtest.schema.json",
         f"  FaultScenario  # yaml-language-server: $schema={ROOT}/schemas/faultscenario.schema.json",
         f"  Monitor        # yaml-language-server: $schema={ROOT}/schemas/monitor.schema.json",
+        f"  AlertRules     # yaml-language-server: $schema={ROOT}/schemas/alertrules.schema.json",
+        f"  AlertTest      # yaml-language-server: $schema={ROOT}/schemas/alerttest.schema.json",
         "or save one beside your specs (mcpctl schema TestSuite > testsuite.schema.json) and name it.",
     ]
 
@@ -176,5 +180,5 @@ def test_schema_of_an_unknown_kind() -> None:
     assert mcpctl("schema", "Deployment") == (
         2,
         "",
-        "mcpctl: error: unknown kind 'Deployment' (known: Servers, TestSuite, MockServer, BatchPlan, LoadTest, FaultScenario, Monitor)\n",
+        "mcpctl: error: unknown kind 'Deployment' (known: Servers, TestSuite, MockServer, BatchPlan, LoadTest, FaultScenario, Monitor, AlertRules, AlertTest)\n",
     )

@@ -30,6 +30,17 @@ def test_the_client_does_not_import_upward(path: Path) -> None:
     assert not bad, f"{path.name} imports {bad}"
 
 
+@pytest.mark.parametrize("path", modules("spec"), ids=lambda p: str(p.relative_to(PKG)))
+def test_specs_import_only_specs_and_errors(path: Path) -> None:
+    # specs are data: what validates them must not depend on what runs them
+    bad = {
+        m
+        for m in imports(path)
+        if m.startswith("mcpctl.") and not m.startswith(("mcpctl.spec", "mcpctl.errors"))
+    }
+    assert not bad, f"{path.name} imports {bad}"
+
+
 @pytest.mark.parametrize("path", modules("observe"), ids=lambda p: str(p.relative_to(PKG)))
 def test_metrics_do_not_import_the_engine_or_the_cli(path: Path) -> None:
     # the load engine records into observe: observe importing it back would be a cycle

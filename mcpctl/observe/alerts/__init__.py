@@ -1,6 +1,8 @@
 """Alerting, as a pure clock-injected core: rules, their states, and the dispatch of notifications.
 
-``rules`` parses conditions such as ``p99 > 500ms`` into typed records; ``state`` evaluates rules per server
+The rules themselves (conditions such as ``p99 > 500ms``, as typed records) are spec records,
+:mod:`mcpctl.spec.alert_rules`, and so is the series notation of ``mcpctl alerts test``
+(:mod:`mcpctl.spec.alert_series`); ``state`` evaluates rules per server
 against measurements and reports every state change (inactive, pending, firing, resolved, nodata) as an
 event, with Prometheus's ``for`` and ``keep_firing_for``; ``alert`` holds the alert instances and their
 stable fingerprints; ``silence`` holds label matchers and silences; ``route`` groups alerts and decides,

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from mcpctl.observe.alerts.alert import Alert, AlertStatus, fingerprint
-from mcpctl.observe.alerts.rules import Rule, Value, format_value
+from mcpctl.spec.alert_rules import Rule, Value, format_value
 from mcpctl.spec.units import Duration
 
 AlertState = Literal["inactive", "pending", "firing", "resolved", "nodata"]

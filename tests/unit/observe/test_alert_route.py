@@ -10,9 +10,9 @@ import pytest
 
 from mcpctl.observe.alerts.alert import Alert, AlertStatus, fingerprint
 from mcpctl.observe.alerts.route import Dispatcher, EscalationStep, Notification
-from mcpctl.observe.alerts.rules import Rule, parse_condition
 from mcpctl.observe.alerts.silence import Silence, parse_matcher
 from mcpctl.observe.alerts.state import Evaluator
+from mcpctl.spec.alert_rules import Rule, parse_condition
 
 
 class Clock:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from mcpctl.observe.alerts.rules import Rule, parse_condition
 from mcpctl.observe.alerts.state import AlertEvent, Evaluator
+from mcpctl.spec.alert_rules import Rule, parse_condition
 
 
 def rule(when: str, *, name: str = "HighP99", for_: float = 0, keep: float = 0) -> Rule:
