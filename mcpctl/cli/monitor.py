@@ -14,6 +14,7 @@ import trio
 
 from mcpctl.cli.handler import EXIT_FAILED, EXIT_OK, run_async
 from mcpctl.cli.target import parse_address
+from mcpctl.engine.results import counted
 from mcpctl.errors import UsageError
 from mcpctl.spec.build import SpecSet, load_specs
 from mcpctl.spec.monitor_model import MonitorSpec
@@ -39,7 +40,7 @@ def run_monitor(paths: Sequence[str], *, servers_files: Sequence[str], name: str
             bound = await nursery.start(functools.partial(serve_monitor_http, state, host=host, port=port))
             shown = f"[{host}]" if ":" in host else host
             print(
-                f"monitor {spec.metadata.name}: {len(spec.servers)} servers; serving http://{shown}:{bound}/metrics "
+                f"monitor {spec.metadata.name}: {counted(len(spec.servers), 'server')}; serving http://{shown}:{bound}/metrics "
                 "and /api/v1/status",
                 file=sys.stderr,
                 flush=True,
