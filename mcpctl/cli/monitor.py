@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 import functools
 import json
+import signal
 import sys
 from collections.abc import Mapping, Sequence
 
@@ -21,36 +22,51 @@ from mcpctl.spec.monitor_model import MonitorSpec
 
 DEFAULT_LISTEN = "127.0.0.1:8081"
 """Where ``mcpctl monitor`` serves its endpoints unless told otherwise (the port operators expect)."""
+EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143
 STATUS_DEADLINE = 60.0
 """Seconds ``mcpctl status FILE`` waits for every server's first probe."""
 
 
 def run_monitor(paths: Sequence[str], *, servers_files: Sequence[str], name: str | None, listen: str) -> int:
-    """Run the monitor until interrupted; print each health change. Exit 130 on Ctrl-C (DESIGN.md §6)."""
+    """Run the monitor until interrupted; print each health change. Exit 130 on Ctrl-C (DESIGN.md §6),
+    143 on SIGTERM, after its servers are stopped."""
     specs = load_specs(list(paths), servers_files=list(servers_files))
     spec = pick_monitor(specs, name)
     host, port = parse_address(listen, option="--listen")
 
     async def main() -> int:
-        from mcpctl.engine.monitor.http import serve_monitor_http
-        from mcpctl.engine.monitor.loop import MonitorState, run_monitor
-
-        state = MonitorState(spec)
-        async with trio.open_nursery() as nursery:
-            bound = await nursery.start(functools.partial(serve_monitor_http, state, host=host, port=port))
-            shown = f"[{host}]" if ":" in host else host
-            print(
-                f"monitor {spec.metadata.name}: {counted(len(spec.servers), 'server')}; serving http://{shown}:{bound}/metrics "
-                "and /api/v1/status",
-                file=sys.stderr,
-                flush=True,
-            )
-            await nursery.start(
-                functools.partial(run_monitor, spec, specs.servers, state=state, on_event=_print_event)
-            )
+        # handlers of its own, as apply has: a monitor started in the background (SIGINT ignored by the
+        # shell) still stops on Ctrl-C, and SIGTERM (systemd, Kubernetes) stops its servers too
+        with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+            async with trio.open_nursery() as nursery:
+                nursery.start_soon(_serve, spec, specs, host, port)
+                async for signum in signals:
+                    print("mcpctl: interrupted", file=sys.stderr, flush=True)
+                    nursery.cancel_scope.cancel()
+                    return EXIT_INTERRUPTED if signum == signal.SIGINT else EXIT_TERMINATED
         return EXIT_OK
 
     return run_async(main)
+
+
+async def _serve(spec: MonitorSpec, specs: SpecSet, host: str, port: int) -> None:
+    from mcpctl.engine.monitor.http import serve_monitor_http
+    from mcpctl.engine.monitor.loop import MonitorState, run_monitor
+
+    state = MonitorState(spec)
+    async with trio.open_nursery() as nursery:
+        bound = await nursery.start(functools.partial(serve_monitor_http, state, host=host, port=port))
+        shown = f"[{host}]" if ":" in host else host
+        servers = counted(len(spec.servers), "server")
+        print(
+            f"monitor {spec.metadata.name}: {servers}; serving http://{shown}:{bound}/metrics and /api/v1/status",
+            file=sys.stderr,
+            flush=True,
+        )
+        await nursery.start(
+            functools.partial(run_monitor, spec, specs.servers, state=state, on_event=_print_event)
+        )
 
 
 def pick_monitor(specs: SpecSet, name: str | None) -> MonitorSpec:

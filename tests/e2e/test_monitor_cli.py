@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import httpx
+import pytest
 
 from testing.cli import mcpctl
 from testing.paths import ROOT
@@ -71,7 +72,10 @@ servers:
 """
 
 
-def test_monitor_serves_its_status_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("sig", "exit_code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["INT", "TERM"]
+)
+def test_monitor_serves_its_status_and_stops_on_a_signal(tmp_path: Path, sig: int, exit_code: int) -> None:
     (tmp_path / "one.yaml").write_text(ONE, encoding="utf-8")
     port = free_port()
     log = tmp_path / "stderr"
@@ -90,7 +94,7 @@ def test_monitor_serves_its_status_and_stops_on_ctrl_c(tmp_path: Path) -> None:
             change = proc.stdout.readline()
             status = httpx.get(f"http://127.0.0.1:{port}/api/v1/status", trust_env=False).json()
             follow = mcpctl("status", "--connect", f"http://127.0.0.1:{port}", "-o", "json", cwd=tmp_path)
-            proc.send_signal(signal.SIGINT)
+            proc.send_signal(sig)
             code = proc.wait(timeout=30)
         finally:
             if proc.poll() is None:  # never leave it running, whatever failed above
@@ -98,7 +102,7 @@ def test_monitor_serves_its_status_and_stops_on_ctrl_c(tmp_path: Path) -> None:
                 proc.wait(timeout=10)
             if proc.stdout is not None:
                 proc.stdout.close()
-    assert code == 130, log.read_text(encoding="utf-8")
+    assert code == exit_code, log.read_text(encoding="utf-8")
     assert change.split(" ", 1)[1] == "weather - -> healthy\n"
     assert [(s["name"], s["health"]) for s in status["servers"]] == [("weather", "healthy")]
     assert follow.returncode == 0, follow.stderr
