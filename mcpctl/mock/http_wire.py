@@ -14,6 +14,7 @@ import logging
 import os
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import formatdate
 from typing import Final
@@ -440,3 +441,51 @@ async def listen(host: str, port: int) -> tuple[list[trio.SocketListener], int]:
         listeners = listeners[:1]
     bound: int = listeners[0].socket.getsockname()[1]
     return listeners, bound
+
+
+Answer = tuple[int, bytes, bytes]
+"""A small API's answer: status, extra head lines, body."""
+
+
+async def serve_api(
+    host: str,
+    port: int,
+    answer: Callable[[HttpRequest], Answer],
+    *,
+    what: str,
+    task_status: trio.TaskStatus[int] = trio.TASK_STATUS_IGNORED,
+) -> None:
+    """Serve a small HTTP API (the fault proxy's control endpoint, the monitor's endpoints) until
+    cancelled: each request of a connection answered in turn by ``answer``; ``task_status.started`` gets
+    the bound port. A bug in ``answer`` costs its connection (logged as ``what``), never the server."""
+    listeners, bound = await listen(host, port)
+
+    async def serve_connection(stream: trio.SocketStream) -> None:
+        await _answer_each(HttpConnection(stream), answer, what)
+
+    async with trio.open_nursery() as nursery:
+        await nursery.start(trio.serve_listeners, serve_connection, listeners)
+        task_status.started(bound)
+
+
+async def _answer_each(conn: HttpConnection, answer: Callable[[HttpRequest], Answer], what: str) -> None:
+    try:
+        while True:
+            req = await conn.next_request()
+            if req is None:
+                return
+            if isinstance(req, HttpFailure):
+                if req.status:
+                    body = orjson.dumps({"error": req.message})
+                    await conn.respond(req.status, body, head=JSON_HEAD, keep_alive=False)
+                return
+            status, head, body = answer(req)
+            if (
+                not await conn.respond(status, body, head=head, keep_alive=req.keep_alive)
+                or not req.keep_alive
+            ):
+                return
+    except Exception:
+        _log.exception("%s connection failed", what)
+    finally:
+        await conn.aclose()

@@ -13,7 +13,6 @@ whose ``Origin`` is not a loopback origin (421 / 403): a web page that rebinds i
 
 from __future__ import annotations
 
-import logging
 from typing import Final
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -23,10 +22,9 @@ import trio
 from mcpctl.engine.faults.injector import Injector
 from mcpctl.errors import UsageError
 from mcpctl.mock.http_guard import Guard, is_loopback
-from mcpctl.mock.http_wire import JSON_HEAD, HttpConnection, HttpFailure, HttpRequest, listen
+from mcpctl.mock.http_wire import JSON_HEAD, Answer, HttpRequest, serve_api
 
 _GUARD: Final = Guard(check_host=True, allowed_origins=())
-_log = logging.getLogger(__name__)
 
 
 async def serve_control(
@@ -43,33 +41,9 @@ async def serve_control(
             f"the control endpoint listens on loopback only, not {host!r}: "
             "use 127.0.0.1, ::1 or localhost (anyone who reaches it can switch faults)"
         )
-    listeners, bound = await listen(host, port)
-
-    async def serve_connection(stream: trio.SocketStream) -> None:
-        await _serve(HttpConnection(stream), injector)
-
-    async with trio.open_nursery() as nursery:
-        await nursery.start(trio.serve_listeners, serve_connection, listeners)
-        task_status.started(bound)
-
-
-async def _serve(conn: HttpConnection, injector: Injector) -> None:
-    try:
-        while True:
-            req = await conn.next_request()
-            if req is None:
-                return
-            if isinstance(req, HttpFailure):
-                if req.status:
-                    await _send(conn, req.status, {"error": req.message}, keep_alive=False)
-                return
-            status, body = route(injector, req)
-            if not await _send(conn, status, body, keep_alive=req.keep_alive):
-                return
-    except Exception:  # a bug here costs this connection, never the proxy
-        _log.exception("control connection failed")
-    finally:
-        await conn.aclose()
+    await serve_api(
+        host, port, lambda req: _json_answer(*route(injector, req)), what="control", task_status=task_status
+    )
 
 
 def route(injector: Injector, req: HttpRequest) -> tuple[int, dict[str, object]]:
@@ -111,6 +85,5 @@ def _log_since(injector: Injector, since: str) -> tuple[int, dict[str, object]]:
     return 200, {"events": events, "next": injector.count}
 
 
-async def _send(conn: HttpConnection, status: int, body: dict[str, object], *, keep_alive: bool) -> bool:
-    sent = await conn.respond(status, orjson.dumps(body), head=JSON_HEAD, keep_alive=keep_alive)
-    return sent and keep_alive
+def _json_answer(status: int, body: dict[str, object]) -> Answer:
+    return status, JSON_HEAD, orjson.dumps(body)

@@ -10,7 +10,6 @@ against DNS rebinding). Anything else is a 404 or 405 with a JSON ``error``.
 
 from __future__ import annotations
 
-import logging
 from urllib.parse import urlsplit
 
 import orjson
@@ -19,12 +18,8 @@ import trio
 from mcpctl.engine.monitor.loop import MonitorState
 from mcpctl.engine.monitor.metrics import monitor_families, status
 from mcpctl.mock.http_guard import Guard, is_loopback
-from mcpctl.mock.http_wire import JSON_HEAD, HttpConnection, HttpFailure, HttpRequest, listen
+from mcpctl.mock.http_wire import JSON_HEAD, Answer, HttpRequest, serve_api
 from mcpctl.observe.exposition import negotiate
-
-_log = logging.getLogger(__name__)
-Answer = tuple[int, bytes, bytes]
-"""Status, pre-encoded header lines, body."""
 
 
 async def serve_monitor_http(
@@ -36,35 +31,9 @@ async def serve_monitor_http(
     """Serve ``/metrics`` and ``/api/v1/status`` of ``state`` on ``host:port`` until cancelled;
     ``task_status.started`` gets the bound port (useful with ``port=0``)."""
     guard = Guard(check_host=is_loopback(host), allowed_origins=())
-    listeners, bound = await listen(host, port)
-
-    async def serve_connection(stream: trio.SocketStream) -> None:
-        await _serve(HttpConnection(stream), state, guard)
-
-    async with trio.open_nursery() as nursery:
-        await nursery.start(trio.serve_listeners, serve_connection, listeners)
-        task_status.started(bound)
-
-
-async def _serve(conn: HttpConnection, state: MonitorState, guard: Guard) -> None:
-    try:
-        while True:
-            req = await conn.next_request()
-            if req is None:
-                return
-            if isinstance(req, HttpFailure):
-                if req.status:
-                    await conn.respond(
-                        req.status, _json({"error": req.message}), head=JSON_HEAD, keep_alive=False
-                    )
-                return
-            code, head, body = route(state, req, guard)
-            if not await conn.respond(code, body, head=head, keep_alive=req.keep_alive) or not req.keep_alive:
-                return
-    except Exception:  # a bug here costs this connection, never the monitor
-        _log.exception("monitor HTTP connection failed")
-    finally:
-        await conn.aclose()
+    await serve_api(
+        host, port, lambda req: route(state, req, guard), what="monitor HTTP", task_status=task_status
+    )
 
 
 def route(state: MonitorState, req: HttpRequest, guard: Guard) -> Answer:
