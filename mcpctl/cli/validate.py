@@ -12,7 +12,7 @@ from mcpctl.spec.build import Built, SpecSet, load_specs
 from mcpctl.spec.fault_model import FaultScenarioSpec
 from mcpctl.spec.load_model import LoadTestSpec
 from mcpctl.spec.mock_model import MockServerSpec
-from mcpctl.spec.model import ServersSpec
+from mcpctl.spec.model import ServersSpec, TestSuiteSpec
 from mcpctl.spec.monitor_model import MonitorSpec
 
 
@@ -36,22 +36,22 @@ def run(paths: list[str], *, servers_files: list[str], output: str) -> int:
     return 0
 
 
+_KINDS: dict[type, str] = {
+    ServersSpec: "Servers",
+    TestSuiteSpec: "TestSuite",
+    MockServerSpec: "MockServer",
+    BatchPlanSpec: "BatchPlan",
+    LoadTestSpec: "LoadTest",
+    FaultScenarioSpec: "FaultScenario",
+    MonitorSpec: "Monitor",
+    AlertRulesSpec: "AlertRules",
+    AlertTestSpec: "AlertTest",
+}
+"""The ``kind:`` each built record stands for."""
+
+
 def _kind(spec: Built) -> str:
-    if isinstance(spec, MockServerSpec):
-        return "MockServer"
-    if isinstance(spec, BatchPlanSpec):
-        return "BatchPlan"
-    if isinstance(spec, LoadTestSpec):
-        return "LoadTest"
-    if isinstance(spec, FaultScenarioSpec):
-        return "FaultScenario"
-    if isinstance(spec, MonitorSpec):
-        return "Monitor"
-    if isinstance(spec, AlertRulesSpec):
-        return "AlertRules"
-    if isinstance(spec, AlertTestSpec):
-        return "AlertTest"
-    return "Servers" if isinstance(spec, ServersSpec) else "TestSuite"
+    return _KINDS[type(spec)]
 
 
 def _report(specs: SpecSet | None, invalid: InvalidSpecs | None) -> dict[str, object]:
