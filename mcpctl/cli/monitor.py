@@ -15,6 +15,7 @@ import trio
 
 from mcpctl.cli.handler import EXIT_FAILED, EXIT_OK, run_async
 from mcpctl.cli.target import parse_address
+from mcpctl.engine.monitor.service import ServiceConfig, pick_monitor
 from mcpctl.engine.results import counted
 from mcpctl.errors import UsageError
 from mcpctl.spec.build import SpecSet, load_specs
@@ -31,16 +32,22 @@ STATUS_DEADLINE = 60.0
 def run_monitor(paths: Sequence[str], *, servers_files: Sequence[str], name: str | None, listen: str) -> int:
     """Run the monitor until interrupted; print each health change. Exit 130 on Ctrl-C (DESIGN.md §6),
     143 on SIGTERM, after its servers are stopped."""
-    specs = load_specs(list(paths), servers_files=list(servers_files))
-    spec = pick_monitor(specs, name)
-    host, port = parse_address(listen, option="--listen")
+    from mcpctl.engine.monitor.service import load
+
+    config = ServiceConfig(
+        paths=tuple(paths),
+        servers_files=tuple(servers_files),
+        name=name,
+        listen=parse_address(listen, option="--listen"),
+    )
+    loaded = load(config)
 
     async def main() -> int:
         # handlers of its own, as apply has: a monitor started in the background (SIGINT ignored by the
         # shell) still stops on Ctrl-C, and SIGTERM (systemd, Kubernetes) stops its servers too
         with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
             async with trio.open_nursery() as nursery:
-                nursery.start_soon(_serve, spec, specs, host, port)
+                nursery.start_soon(_serve, config, loaded)
                 async for signum in signals:
                     print("mcpctl: interrupted", file=sys.stderr, flush=True)
                     nursery.cancel_scope.cancel()
@@ -50,40 +57,27 @@ def run_monitor(paths: Sequence[str], *, servers_files: Sequence[str], name: str
     return run_async(main)
 
 
-async def _serve(spec: MonitorSpec, specs: SpecSet, host: str, port: int) -> None:
-    from mcpctl.engine.monitor.http import serve_monitor_http
-    from mcpctl.engine.monitor.loop import MonitorState, run_monitor
+async def _serve(config: ServiceConfig, loaded: tuple[SpecSet, MonitorSpec]) -> None:
+    from mcpctl.engine.monitor.service import run_service
 
-    state = MonitorState(spec)
     async with trio.open_nursery() as nursery:
-        bound = await nursery.start(functools.partial(serve_monitor_http, state, host=host, port=port))
+        monitoring = await nursery.start(functools.partial(run_service, config, loaded=loaded))
+        monitoring.events.listen(_print_event)
+        assert config.listen is not None
+        host = config.listen[0]
         shown = f"[{host}]" if ":" in host else host
-        servers = counted(len(spec.servers), "server")
+        servers = counted(len(loaded[1].servers), "server")
         print(
-            f"monitor {spec.metadata.name}: {servers}; serving http://{shown}:{bound}/metrics and /api/v1/status",
+            f"monitor {loaded[1].metadata.name}: {servers}; serving http://{shown}:{monitoring.port}/metrics"
+            " and /api/v1/status",
             file=sys.stderr,
             flush=True,
         )
-        await nursery.start(
-            functools.partial(run_monitor, spec, specs.servers, state=state, on_event=_print_event)
-        )
-
-
-def pick_monitor(specs: SpecSet, name: str | None) -> MonitorSpec:
-    """The Monitor named ``name``, or the only one."""
-    names = ", ".join(m.metadata.name for m in specs.monitors)
-    if name is not None:
-        for monitor in specs.monitors:
-            if monitor.metadata.name == name:
-                return monitor
-        raise UsageError(f"--name {name!r}: no such Monitor (found: {names or 'none'})")
-    if len(specs.monitors) != 1:
-        found = f"several ({names}): pick one with --name" if specs.monitors else "none"
-        raise UsageError(f"expected one Monitor document, found {found}")
-    return specs.monitors[0]
 
 
 def _print_event(event: Mapping[str, object]) -> None:
+    if event["type"] != "health":
+        return
     stamp = datetime.datetime.fromtimestamp(float(str(event["ts"])), tz=datetime.UTC)
     reasons = event.get("reasons")
     why = "; ".join(str(r) for r in reasons) if isinstance(reasons, list | tuple) and reasons else ""

@@ -21,6 +21,7 @@ from mcpctl.engine.monitor.probe import Prober, Sample
 from mcpctl.engine.monitor.window import RollingWindow
 from mcpctl.engine.targets import target_for
 from mcpctl.errors import UsageError
+from mcpctl.observe.events import EventLog
 from mcpctl.observe.histogram import LatencyHistogram
 from mcpctl.spec.model import ServerDef
 from mcpctl.spec.monitor_model import Health, MonitoredServer, MonitorSpec
@@ -49,10 +50,14 @@ class ServerState:
 class MonitorState:
     """Every server's state, read by the HTTP endpoints while the loop writes it."""
 
-    def __init__(self, spec: MonitorSpec, *, wall: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self, spec: MonitorSpec, *, wall: Callable[[], float] = time.time, events: EventLog | None = None
+    ) -> None:
         self.spec = spec
         self.wall = wall
         self.started = wall()
+        self.events = events if events is not None else EventLog(wall=wall)
+        """Every sample and health change (``sample`` and ``health`` events), for the live stream."""
         self.servers = {
             s.name: ServerState(spec=s, window=RollingWindow(spec.health.window.seconds))
             for s in spec.servers
@@ -64,7 +69,9 @@ class MonitorState:
         return impacted_by(self.servers[name].spec.depends_on, states)
 
     def record(self, name: str, sample: Sample) -> dict[str, object] | None:
-        """Count ``sample``, judge the server again, and return the transition event if its state changed."""
+        """Count ``sample``, judge the server again, and return the transition event if its state changed.
+
+        The sample, and the change if any, are appended to :attr:`events` too."""
         server = self.servers[name]
         server.last = sample
         server.outcomes[sample.outcome] += 1
@@ -75,15 +82,29 @@ class MonitorState:
         stats = server.window.stats(self.wall())
         verdict = evaluate(stats, self.spec.health, failed_connects=server.failed_connects)
         before, server.health, server.reasons = server.health, verdict.state, verdict.reasons
+        self.events.append("sample", _sample_fields(name, sample, verdict.state), ts=sample.ts)
         if before == verdict.state:
             return None
-        return {
+        change: dict[str, object] = {
             "ts": sample.ts,
             "server": name,
             "from": before,
             "to": verdict.state,
             "reasons": list(verdict.reasons),
         }
+        self.events.append("health", {k: v for k, v in change.items() if k != "ts"}, ts=sample.ts)
+        return change
+
+
+def _sample_fields(name: str, sample: Sample, health: Health) -> dict[str, object]:
+    return {
+        "server": name,
+        "outcome": sample.outcome,
+        "latency_ms": None if sample.latency_ns is None else sample.latency_ns / 1e6,
+        "connect_ms": None if sample.connect_ns is None else sample.connect_ns / 1e6,
+        "message": sample.message,
+        "health": health,
+    }
 
 
 async def run_schedule(
