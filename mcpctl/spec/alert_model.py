@@ -10,8 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from mcpctl.spec.alert_matchers import Matcher
 from mcpctl.spec.alert_rules import Rule, Value
 from mcpctl.spec.model import Metadata, Source
+from mcpctl.spec.receiver_model import Receiver
 from mcpctl.spec.units import Duration
 
 ANNOTATION_NAMES = ("alertname", "condition", "labels", "server", "severity", "value")
@@ -22,6 +24,10 @@ DEFAULT_TEST_INTERVAL = Duration(seconds=60.0)
 DEFAULT_GROUP_WAIT = Duration(seconds=30.0)
 DEFAULT_GROUP_INTERVAL = Duration(seconds=300.0)
 DEFAULT_REPEAT_INTERVAL = Duration(seconds=4 * 3600.0)
+DEFAULT_EVALUATION_INTERVAL = Duration(seconds=1.0)
+NO_WAIT = Duration(seconds=0.0)
+CONSOLE = "console"
+"""The receiver notified when a route names none; without a receiver of that name, it prints on stderr."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -32,6 +38,8 @@ class AlertRule:
     """The condition, ``for``, ``keepFiringFor``, severity and labels, as the evaluator takes them."""
     servers: tuple[str, ...] = ()
     """Only these monitored servers (empty: every server)."""
+    selector: Mapping[str, str] = field(default_factory=dict)
+    """Only monitored servers whose labels have these values (empty: every server)."""
     annotations: Mapping[str, str] = field(default_factory=dict)
     """Templates (compile-checked), rendered when an alert fires."""
     source: Source
@@ -46,6 +54,31 @@ class AlertRoute:
     group_interval: Duration = DEFAULT_GROUP_INTERVAL
     repeat_interval: Duration = DEFAULT_REPEAT_INTERVAL
     """As written: the dispatcher rounds it up to a multiple of ``group_interval``."""
+    escalation: tuple[Escalation, ...] = ()
+    """The steps; empty means one step notifying :data:`CONSOLE`."""
+
+    @property
+    def steps(self) -> tuple[Escalation, ...]:
+        """The escalation steps in force (one console step when none is written)."""
+        return self.escalation or (Escalation(receivers=(CONSOLE,)),)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Escalation:
+    """One escalation step: these receivers, then (while firing and not acked) ``wait`` before the next."""
+
+    receivers: tuple[str, ...]
+    wait: Duration = NO_WAIT
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InhibitRule:
+    """While an alert matching ``source`` fires, alerts matching ``target`` with the same ``equal`` labels
+    do not notify (Alertmanager's inhibit_rules)."""
+
+    source: tuple[Matcher, ...]
+    target: tuple[Matcher, ...]
+    equal: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -55,6 +88,9 @@ class AlertRulesSpec:
     metadata: Metadata
     rules: tuple[AlertRule, ...]
     route: AlertRoute = field(default_factory=AlertRoute)
+    receivers: tuple[Receiver, ...] = ()
+    inhibit: tuple[InhibitRule, ...] = ()
+    evaluation_interval: Duration = DEFAULT_EVALUATION_INTERVAL
     spec_hash: str
     source: Source
 

@@ -12,11 +12,13 @@ server has a series.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Collection
 
 from mcpctl.spec.alert_model import (
     ANNOTATION_NAMES,
+    DEFAULT_EVALUATION_INTERVAL,
     DEFAULT_TEST_INTERVAL,
     RESERVED_LABELS,
     AlertRoute,
@@ -28,6 +30,7 @@ from mcpctl.spec.alert_model import (
 )
 from mcpctl.spec.alert_rules import Rule, parse_condition
 from mcpctl.spec.alert_series import parse_series
+from mcpctl.spec.build_receivers import build_escalation, build_inhibit, build_receivers
 from mcpctl.spec.build_suite import duration, parsed, resolve
 from mcpctl.spec.model import Metadata
 from mcpctl.spec.semantics import check_unique, stray_reference, template_strings
@@ -43,10 +46,16 @@ def build_alert_rules(doc: Cursor, *, metadata: Metadata, spec_hash: str) -> Ale
     entries = doc.required("rules").elements()
     check_unique([(str(e.required("alert").plain()), e.required("alert")) for e in entries], "alert")
     rules = [_rule(entry) for entry in entries]
+    receivers = build_receivers(doc.get("receivers"))
+    route = _route(doc.get("route"))
+    escalation = build_escalation(doc.get("route"), doc.get("receivers"))
     return AlertRulesSpec(
         metadata=metadata,
         rules=tuple(rule for rule in rules if rule is not None),
-        route=_route(doc.get("route")),
+        route=dataclasses.replace(route, escalation=escalation) if escalation else route,
+        receivers=receivers,
+        inhibit=build_inhibit(doc.get("inhibit")),
+        evaluation_interval=_positive(doc.get("evaluationInterval")) or DEFAULT_EVALUATION_INTERVAL,
         spec_hash=spec_hash,
         source=doc.source(),
     )
@@ -76,6 +85,7 @@ def _rule(entry: Cursor) -> AlertRule | None:
     return AlertRule(
         rule=rule,
         servers=tuple(str(s.plain()) for s in servers.elements()) if servers is not None else (),
+        selector=_strings(entry.get("selector")),
         annotations=_strings(entry.get("annotations")),
         source=entry.source(),
     )

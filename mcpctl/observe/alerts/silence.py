@@ -1,67 +1,13 @@
-"""Label matchers and silences, as in Alertmanager.
-
-A matcher is ``name=value``, ``name!=value``, ``name=~regex`` or ``name!~regex``; regexes are anchored (they
-must match the whole value) and a missing label reads as the empty string, so ``team!=db`` matches an alert
-with no ``team`` label. A silence mutes every alert that all its matchers match, from ``starts_at``
-(included) to ``ends_at`` (excluded).
+"""Silences, as in Alertmanager: label matchers (:mod:`mcpctl.spec.alert_matchers`) that mute every alert
+they all match, from ``starts_at`` (included) to ``ends_at`` (excluded).
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Literal, cast
+from collections.abc import Mapping
+from dataclasses import dataclass
 
-MatchOp = Literal["=", "!=", "=~", "!~"]
-_MATCHER = re.compile(r'\s*([A-Za-z_][A-Za-z0-9_]*)\s*(=~|!~|!=|=)\s*(?:"((?:[^"\\]|\\.)*)"|(\S*))\s*')
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Matcher:
-    """One condition on one label."""
-
-    name: str
-    op: MatchOp
-    value: str
-    _regex: re.Pattern[str] | None = field(default=None, init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        if self.op in ("=~", "!~"):
-            try:
-                pattern = re.compile(self.value)
-            except re.error as error:
-                raise ValueError(
-                    f"{self.name}{self.op}{self.value!r}: not a regular expression: {error}"
-                ) from None
-            object.__setattr__(self, "_regex", pattern)
-
-    def matches(self, labels: Mapping[str, str]) -> bool:
-        """Whether the alert's labels meet this matcher."""
-        actual = labels.get(self.name, "")
-        if self._regex is not None:
-            return (self._regex.fullmatch(actual) is not None) == (self.op == "=~")
-        return (actual == self.value) == (self.op == "=")
-
-    def __str__(self) -> str:
-        return f'{self.name}{self.op}"{self.value}"'
-
-
-def parse_matcher(text: str) -> Matcher:
-    """Parse ``severity=critical``, ``server!="a"``, ``alertname=~"High.*"`` or ``team!~db|cache``."""
-    match = _MATCHER.fullmatch(text)
-    if match is None:
-        raise ValueError(
-            f"{text!r} is not a matcher: write a label, one of = != =~ !~, and a value (server=a)"
-        )
-    name, op, quoted, bare = match.groups()
-    value = bare if quoted is None else re.sub(r"\\(.)", r"\1", quoted)
-    return Matcher(name=name, op=cast(MatchOp, op), value=value)
-
-
-def matches_all(matchers: Sequence[Matcher], labels: Mapping[str, str]) -> bool:
-    """Whether every matcher matches (an empty list matches everything)."""
-    return all(matcher.matches(labels) for matcher in matchers)
+from mcpctl.spec.alert_matchers import Matcher, matches_all
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -10,8 +10,9 @@ import pytest
 
 from mcpctl.observe.alerts.alert import Alert, AlertStatus, fingerprint
 from mcpctl.observe.alerts.route import Dispatcher, EscalationStep, Notification
-from mcpctl.observe.alerts.silence import Silence, parse_matcher
+from mcpctl.observe.alerts.silence import Silence
 from mcpctl.observe.alerts.state import Evaluator
+from mcpctl.spec.alert_matchers import parse_matcher
 from mcpctl.spec.alert_rules import Rule, parse_condition
 
 

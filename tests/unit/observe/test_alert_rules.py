@@ -8,7 +8,8 @@ import re
 import pytest
 
 from mcpctl.observe.alerts.alert import fingerprint
-from mcpctl.observe.alerts.silence import Matcher, Silence, parse_matcher
+from mcpctl.observe.alerts.silence import Silence
+from mcpctl.spec.alert_matchers import Matcher, parse_matcher
 from mcpctl.spec.alert_rules import Rule, format_value, parse_condition
 
 
