@@ -563,12 +563,23 @@ def monitor_command(
         str, typer.Option("--listen", help="Serve /metrics and /api/v1/status on [HOST:]PORT.")
     ] = "127.0.0.1:8081",
     servers: SpecServersOpt = None,
+    state_dir: StateDirOpt = None,
 ) -> None:
     """Probe a Monitor's servers until Ctrl-C: health changes on stdout, /metrics (Prometheus text and
-    OpenMetrics) and /api/v1/status on --listen."""
+    OpenMetrics), /api/v1/status and the /api/v1/events WebSocket on --listen. AlertRules documents among
+    the files are evaluated and notify their receivers; the files are reloaded when they change."""
     from mcpctl.cli import monitor as command
+    from mcpctl.store import state_dir as find_state_dir
 
-    _finish(command.run_monitor(paths, servers_files=servers or [], name=name, listen=listen))
+    _finish(
+        command.run_monitor(
+            paths,
+            servers_files=servers or [],
+            name=name,
+            listen=listen,
+            state_dir=find_state_dir(state_dir),
+        )
+    )
 
 
 @app.command("status")
@@ -911,7 +922,7 @@ def auth_token(server: AuthServerArg, servers: ServersOpt = None) -> None:
 alerts_app = typer.Typer(
     name="alerts",
     no_args_is_help=True,
-    help="Alert rules (kind: AlertRules): unit-test them against synthetic series.",
+    help="Alerts of running monitors (list, history, ack, silence, unsilence) and unit tests of alert rules.",
 )
 app.add_typer(alerts_app)
 
@@ -925,6 +936,82 @@ def alerts_test(
     from mcpctl.cli import alerts as command
 
     _finish(command.run_test(paths))
+
+
+AlertsOutputOpt = Annotated[str, typer.Option("--output", "-o", help="text or json.")]
+
+
+@alerts_app.command("list")
+def alerts_list(
+    silences: Annotated[bool, typer.Option("--silences", help="List the silences instead.")] = False,
+    monitor: Annotated[str | None, typer.Option("--monitor", help="Only this Monitor's alerts.")] = None,
+    state_dir: StateDirOpt = None,
+    output: AlertsOutputOpt = "text",
+) -> None:
+    """The alerts pending or firing now (as the running monitors last stored them), or the silences."""
+    from mcpctl.cli import alerts_store as command
+
+    _finish(command.run_list(state_dir=state_dir, monitor=monitor, silences=silences, output=output))
+
+
+@alerts_app.command("history")
+def alerts_history(
+    alert: Annotated[str | None, typer.Argument(help="An alert's fingerprint (or its prefix).")] = None,
+    monitor: Annotated[str | None, typer.Option("--monitor", help="Only this Monitor's alerts.")] = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", help="The newest N events.")] = 100,
+    state_dir: StateDirOpt = None,
+    output: AlertsOutputOpt = "text",
+) -> None:
+    """Every alert event (pending, fired, notified, acked, silenced, inhibited, resolved, delivery
+    failed), oldest first."""
+    from mcpctl.cli import alerts_store as command
+
+    _finish(command.run_history(alert, state_dir=state_dir, monitor=monitor, limit=limit, output=output))
+
+
+@alerts_app.command("ack")
+def alerts_ack(
+    alert: Annotated[str, typer.Argument(help="The fingerprint (or its prefix) from mcpctl alerts list.")],
+    comment: Annotated[str, typer.Option("--comment", "-c", help="Why, for the history.")] = "",
+    author: Annotated[str | None, typer.Option("--author", help="Who (default: $USER).")] = None,
+    state_dir: StateDirOpt = None,
+) -> None:
+    """Acknowledge a firing alert: no more notifications for it (and no escalation) until it resolves."""
+    from mcpctl.cli import alerts_store as command
+
+    _finish(command.run_ack(alert, comment=comment, author=author, state_dir=state_dir))
+
+
+@alerts_app.command("silence")
+def alerts_silence(
+    matchers: Annotated[list[str], typer.Argument(help="Label matchers: name=value, !=, =~, !~.")],
+    duration: Annotated[str, typer.Option("--duration", "-d", help="How long (e.g. 2h).")] = "1h",
+    start: Annotated[
+        str | None, typer.Option("--start", help="When it starts (ISO 8601; default now).")
+    ] = None,
+    comment: Annotated[str, typer.Option("--comment", "-c", help="Why.")] = "",
+    author: Annotated[str | None, typer.Option("--author", help="Who (default: $USER).")] = None,
+    state_dir: StateDirOpt = None,
+) -> None:
+    """Silence the alerts all MATCHERS match, from --start for --duration (running monitors pick it up)."""
+    from mcpctl.cli import alerts_store as command
+
+    _finish(
+        command.run_silence(
+            matchers, duration=duration, start=start, comment=comment, author=author, state_dir=state_dir
+        )
+    )
+
+
+@alerts_app.command("unsilence")
+def alerts_unsilence(
+    silence: Annotated[str, typer.Argument(help="The silence id (or its prefix).")],
+    state_dir: StateDirOpt = None,
+) -> None:
+    """End a silence now."""
+    from mcpctl.cli import alerts_store as command
+
+    _finish(command.run_unsilence(silence, state_dir=state_dir))
 
 
 def main() -> None:

@@ -10,6 +10,7 @@ import json
 import signal
 import sys
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 import trio
 
@@ -29,7 +30,9 @@ STATUS_DEADLINE = 60.0
 """Seconds ``mcpctl status FILE`` waits for every server's first probe."""
 
 
-def run_monitor(paths: Sequence[str], *, servers_files: Sequence[str], name: str | None, listen: str) -> int:
+def run_monitor(
+    paths: Sequence[str], *, servers_files: Sequence[str], name: str | None, listen: str, state_dir: Path
+) -> int:
     """Run the monitor until interrupted; print each health change. Exit 130 on Ctrl-C (DESIGN.md §6),
     143 on SIGTERM, after its servers are stopped."""
     from mcpctl.engine.monitor.service import load
@@ -39,6 +42,7 @@ def run_monitor(paths: Sequence[str], *, servers_files: Sequence[str], name: str
         servers_files=tuple(servers_files),
         name=name,
         listen=parse_address(listen, option="--listen"),
+        state_dir=state_dir,
     )
     loaded = load(config)
 

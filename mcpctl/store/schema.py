@@ -86,6 +86,70 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE suites ADD COLUMN attachment TEXT NOT NULL DEFAULT ''
     """,
+    # 4: monitoring: alert history, the alerts active now, acks and silences (written by mcpctl alerts,
+    # read by a running monitor), health events and hourly rollups
+    """
+    CREATE TABLE alert_history (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        monitor     TEXT NOT NULL,
+        at          REAL NOT NULL,
+        event       TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        alertname   TEXT NOT NULL,
+        server      TEXT NOT NULL,
+        detail      TEXT NOT NULL
+    );
+    CREATE INDEX alert_history_by_time ON alert_history (monitor, at);
+    CREATE INDEX alert_history_by_alert ON alert_history (fingerprint, id);
+
+    CREATE TABLE alerts_active (
+        monitor     TEXT NOT NULL,
+        alertname   TEXT NOT NULL,
+        server      TEXT NOT NULL,
+        state       TEXT NOT NULL,
+        since       REAL NOT NULL,
+        fingerprint TEXT NOT NULL,
+        record      TEXT NOT NULL,
+        PRIMARY KEY (monitor, alertname, server)
+    );
+
+    CREATE TABLE alert_acks (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        fingerprint TEXT NOT NULL,
+        at          REAL NOT NULL,
+        author      TEXT NOT NULL,
+        comment     TEXT NOT NULL
+    );
+
+    CREATE TABLE silences (
+        id          TEXT PRIMARY KEY,
+        matchers    TEXT NOT NULL,
+        starts_at   REAL NOT NULL,
+        ends_at     REAL NOT NULL,
+        author      TEXT NOT NULL,
+        comment     TEXT NOT NULL,
+        created_at  REAL NOT NULL,
+        expired_at  REAL
+    );
+
+    CREATE TABLE monitor_events (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        monitor     TEXT NOT NULL,
+        at          REAL NOT NULL,
+        type        TEXT NOT NULL,
+        server      TEXT NOT NULL,
+        data        TEXT NOT NULL
+    );
+    CREATE INDEX monitor_events_by_time ON monitor_events (monitor, at);
+
+    CREATE TABLE monitor_rollups (
+        monitor     TEXT NOT NULL,
+        server      TEXT NOT NULL,
+        hour        REAL NOT NULL,
+        record      TEXT NOT NULL,
+        PRIMARY KEY (monitor, server, hour)
+    );
+    """,
 )
 
 VERSION = len(MIGRATIONS)

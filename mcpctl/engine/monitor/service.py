@@ -8,16 +8,21 @@ runs).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from dataclasses import dataclass
+from pathlib import Path
 
 import trio
 
+from mcpctl.engine.monitor.alerting import Alerting
 from mcpctl.engine.monitor.loop import MonitorState, run_monitor
 from mcpctl.errors import UsageError
-from mcpctl.observe.events import EventLog
+from mcpctl.observe.events import Event, EventLog
 from mcpctl.spec.build import SpecSet, load_specs
 from mcpctl.spec.monitor_model import MonitorSpec
+from mcpctl.store import alerts as stored
+from mcpctl.store.db import Store, open_store
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -41,6 +46,8 @@ class ServiceConfig:
     """The Monitor to run when the files hold several."""
     listen: tuple[str, int] | None = None
     """Serve ``/metrics``, ``/api/v1/status`` and ``/api/v1/events`` there (``None``: no endpoints)."""
+    state_dir: Path | None = None
+    """The state store for alert history, acks, silences, events and rollups (``None``: none kept)."""
 
 
 def load(config: ServiceConfig) -> tuple[SpecSet, MonitorSpec]:
@@ -75,10 +82,33 @@ async def run_service(
     specs, spec = loaded if loaded is not None else load(config)
     events = EventLog()
     state = MonitorState(spec, events=events)
-    async with trio.open_nursery() as nursery:
-        port: int | None = None
-        if config.listen is not None:
-            host, wanted = config.listen
-            port = await nursery.start(functools.partial(serve_monitor_http, state, host=host, port=wanted))
-        await nursery.start(functools.partial(run_monitor, spec, specs.servers, state=state))
-        task_status.started(Monitoring(state=state, events=events, port=port))
+    with contextlib.ExitStack() as stack:
+        store = stack.enter_context(open_store(config.state_dir)) if config.state_dir is not None else None
+        async with trio.open_nursery() as nursery:
+            port: int | None = None
+            if config.listen is not None:
+                host, wanted = config.listen
+                port = await nursery.start(
+                    functools.partial(serve_monitor_http, state, host=host, port=wanted)
+                )
+            if store is not None:
+                events.listen(functools.partial(_keep_health, store, spec.metadata.name))
+            external = f"http://{_shown(config.listen[0])}:{port}" if config.listen is not None else ""
+            alerting = Alerting(
+                specs.alert_rules, state, store=store, redact=specs.secrets.redact, external_url=external
+            )
+            await nursery.start(functools.partial(run_monitor, spec, specs.servers, state=state))
+            await nursery.start(alerting.run)
+            task_status.started(Monitoring(state=state, events=events, port=port))
+
+
+def _keep_health(store: Store, monitor: str, event: Event) -> None:
+    if event["type"] == "health":
+        data = {k: v for k, v in event.items() if k not in ("seq", "ts", "type", "server")}
+        stored.record_events(
+            store, [(monitor, float(str(event["ts"])), "health", str(event["server"]), data)]
+        )
+
+
+def _shown(host: str) -> str:
+    return f"[{host}]" if ":" in host else host

@@ -7,8 +7,10 @@ against measurements and reports every state change (inactive, pending, firing, 
 event, with Prometheus's ``for`` and ``keep_firing_for``; ``alert`` holds the alert instances and their
 stable fingerprints; ``silence`` holds label matchers and silences; ``route`` groups alerts and decides,
 Alertmanager-style (group_wait, group_interval, repeat_interval), which group notifies when, with silences,
-inhibition, acknowledgement and escalation.
+inhibition, acknowledgement and escalation; ``engine`` puts one AlertRules document's rules, labels,
+annotations and inhibition together over a monitor's measurements.
 
-Nothing here reads a clock, sleeps or does IO: every function takes the time (float seconds) it runs at, so
-a monitor loop, a test or a replay drives it alike. Receivers, specs and the CLI live elsewhere.
+Those read no clock, sleep or do I/O: every function takes the time (float seconds) it runs at, so a monitor
+loop, a test or a replay drives it alike. The two exceptions are at the edge: ``payloads`` builds what the
+receivers are sent (pure too), and ``deliver`` sends it (HTTP with httpx, SMTP in a thread), at least once.
 """

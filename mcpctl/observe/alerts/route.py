@@ -174,6 +174,21 @@ class Dispatcher:
         """Mute matching alerts while the silence is in force."""
         self._silences.append(silence)
 
+    def remove_silence(self, silence_id: str) -> bool:
+        """End the silence ``silence_id`` now (muted alerts notify at the next flush); False if unknown."""
+        kept = [s for s in self._silences if s.id != silence_id]
+        removed = len(kept) != len(self._silences)
+        self._silences = kept
+        return removed
+
+    def muted_by(self, alert: Alert, now: float) -> str | None:
+        """Why ``alert`` does not notify at ``now``: ``silenced``, ``inhibited`` or ``acked``; None if it does."""
+        if any(silence.mutes(alert.labels, now) for silence in self._silences):
+            return "silenced"
+        if self._inhibit is not None and self._inhibit(alert):
+            return "inhibited"
+        return "acked" if alert.fingerprint in self._acked else None
+
     def ack(self, fingerprint: str) -> bool:
         """Acknowledge a firing alert: no more notifications for it until it resolves. False if unknown."""
         found = (g.alerts.get(fingerprint) for g in self._groups.values())
