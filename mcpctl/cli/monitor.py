@@ -80,12 +80,27 @@ async def _serve(config: ServiceConfig, loaded: tuple[SpecSet, MonitorSpec]) -> 
 
 
 def _print_event(event: Mapping[str, object]) -> None:
-    if event["type"] != "health":
+    """Health and alert changes on stdout, reloads on stderr."""
+    kind = event["type"]
+    if kind == "reload":
+        if event["ok"]:
+            files = ", ".join(str(f) for f in event["files"]) if isinstance(event["files"], list) else ""
+            print(f"mcpctl: reloaded {files}", file=sys.stderr, flush=True)
+        else:
+            for line in str(event["error"]).splitlines():
+                print(f"mcpctl: reload refused, the running specs go on: {line}", file=sys.stderr, flush=True)
+        return
+    if kind not in ("health", "alert"):
         return
     stamp = datetime.datetime.fromtimestamp(float(str(event["ts"])), tz=datetime.UTC)
+    when = stamp.isoformat(timespec="seconds")
+    if kind == "alert":
+        line = f"{when} alert {event['rule']} on {event['server']}: {event['from']} -> {event['to']}"
+        print(f"{line}: {event['reason']}", flush=True)
+        return
     reasons = event.get("reasons")
     why = "; ".join(str(r) for r in reasons) if isinstance(reasons, list | tuple) and reasons else ""
-    line = f"{stamp.isoformat(timespec='seconds')} {event['server']} {event['from'] or '-'} -> {event['to']}"
+    line = f"{when} {event['server']} {event['from'] or '-'} -> {event['to']}"
     print(line + (f": {why}" if why else ""), flush=True)
 
 

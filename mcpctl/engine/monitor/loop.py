@@ -63,6 +63,22 @@ class MonitorState:
             for s in spec.servers
         }
 
+    def adopt(self, spec: MonitorSpec) -> None:
+        """Take a reloaded spec: servers kept by name keep their window, histogram and counters (a new
+        health window length starts a new window); new servers start afresh; removed ones are dropped."""
+        window = spec.health.window.seconds
+        servers: dict[str, ServerState] = {}
+        for monitored in spec.servers:
+            kept = self.servers.get(monitored.name)
+            if kept is None:
+                servers[monitored.name] = ServerState(spec=monitored, window=RollingWindow(window))
+                continue
+            kept.spec = monitored
+            if window != self.spec.health.window.seconds:
+                kept.window = RollingWindow(window)
+            servers[monitored.name] = kept
+        self.spec, self.servers = spec, servers
+
     def impacted(self, name: str) -> tuple[str, ...]:
         """The offline dependencies of server ``name``."""
         states = {key: server.health for key, server in self.servers.items()}
