@@ -120,6 +120,15 @@ async def test_alerts_fire_notify_inhibit_and_are_kept(tmp_path: Path, collector
     with open_store(state_dir) as store:
         events = [(row.event, row.alertname, row.server) for row in stored.history(store, limit=1000)]
         active = {(a.alertname, a.server): a for a in stored.active(store)}
+        rollups = {row["server"]: row for row in stored.rollups(store, "prod")}
+        health = stored.events(store, "prod")
+    # the hour in progress was written when the monitor stopped
+    assert rollups["flaky"]["error_rate"] == 1.0
+    assert rollups["weather"]["error_rate"] == 0.0
+    assert rollups["gone"]["uptime"] == 0.0
+    assert {"type": "health", "server": "gone", "from": None, "to": "offline"}.items() <= next(
+        e for e in health if e["server"] == "gone"
+    ).items()
     assert ("fired", "Errors", "api") in events
     assert ("inhibited", "Errors", "api") in events
     assert ("silenced", "Down", "gone") in events

@@ -19,6 +19,7 @@ import trio
 
 from mcpctl.engine.monitor.alerting import Alerting
 from mcpctl.engine.monitor.loop import MonitorState, run_monitor
+from mcpctl.engine.monitor.rollup import Rollups
 from mcpctl.errors import McpctlError, UsageError
 from mcpctl.observe.events import Event, EventLog
 from mcpctl.spec.build import SpecSet, load_specs
@@ -103,6 +104,9 @@ async def run_service(
                 )
             if store is not None:
                 events.listen(functools.partial(_keep_health, store, spec.metadata.name))
+                rollups = Rollups(spec.metadata.name, store, retention=spec.retention.seconds)
+                events.listen(rollups.add)
+                await nursery.start(rollups.run, state.wall)
             external = f"http://{_shown(config.listen[0])}:{port}" if config.listen is not None else ""
             reloads: trio.MemorySendChannel[tuple[SpecSet, MonitorSpec]]
             reloads, incoming = trio.open_memory_channel(1)
