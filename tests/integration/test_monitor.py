@@ -122,7 +122,7 @@ async def test_monitor_judges_serves_metrics_and_status(tmp_path: Path) -> None:
     assert flaky["last_probe"]["connect_ms"] > 0
     offline = [e for e in events if e["server"] == "gone"]
     assert [(e["from"], e["to"]) for e in offline] == [(None, "unhealthy"), ("unhealthy", "offline")]
-    assert offline[0]["reasons"] == ["error_rate 100% >= 50%"]
+    assert offline[0]["reasons"] == ["no probe connected in the window (1 failed connect)"]
     assert offline[-1]["reasons"] == ["3 failed connects in a row"]
 
     assert text.status_code == 200

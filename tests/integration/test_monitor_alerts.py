@@ -45,10 +45,11 @@ evaluationInterval: 100ms
 rules:
   - {alert: Errors, expr: "error_rate > 50%", severity: critical}
   - {alert: Down, expr: "health == offline"}
+  - {alert: Unhealthy, expr: "health != healthy"}
 receivers:
   - {name: hook, webhook: "COLLECTOR/hook", delivery: {attempts: 3, backoff: 100ms, timeout: 2s}}
 inhibit:
-  - {sourceMatchers: [alertname=Down], targetMatchers: [alertname=Errors], equal: [server]}
+  - {sourceMatchers: [alertname=Down], targetMatchers: [alertname=Unhealthy], equal: [server]}
 route: {receiver: hook, groupBy: [alertname, server], groupWait: 0s, groupInterval: 300ms, repeatInterval: 600ms}
 """
 
@@ -113,7 +114,7 @@ async def test_alerts_fire_notify_inhibit_and_are_kept(tmp_path: Path, collector
         nursery.cancel_scope.cancel()
     servers = {server for _, _, server in _alerts(collector)}
     # api's own Errors alert is inhibited (its dependency gone is offline); Down on gone is silenced, and
-    # it inhibits gone's Errors alert by the inhibit rule
+    # it inhibits gone's Unhealthy alert by the inhibit rule
     assert "Errors/api" in fired
     assert servers == {"flaky"}, _alerts(collector)
     assert _alerts(collector).count(("firing", "Errors", "flaky")) >= 2  # repeated every ~600ms
@@ -132,7 +133,9 @@ async def test_alerts_fire_notify_inhibit_and_are_kept(tmp_path: Path, collector
     assert ("fired", "Errors", "api") in events
     assert ("inhibited", "Errors", "api") in events
     assert ("silenced", "Down", "gone") in events
-    assert ("inhibited", "Errors", "gone") in events
+    assert ("inhibited", "Unhealthy", "gone") in events
+    assert ("notified", "Unhealthy", "flaky") in events
+    assert ("nodata", "Errors", "gone") in events  # nothing connected: no error rate to judge
     assert ("notified", "Errors", "flaky") in events
     assert ("notified", "Errors", "api") not in events
     assert active[("Errors", "flaky")].state == "firing"

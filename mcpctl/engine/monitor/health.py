@@ -1,7 +1,9 @@
 """Health from measurements: pure functions of a window's stats, the rules and failed connects in a row.
 
 The worst state whose conditions hold wins: ``offline`` after ``offlineAfter`` failed connects in a row,
-then ``unhealthy``, then ``degraded``, else ``healthy``. The reasons say which conditions held, with the
+then ``unhealthy`` (also when no probe in the window connected at all), then ``degraded``, else ``healthy``.
+Failed connects are not errors of the error rate: once a server is back, its outage does not keep it
+unhealthy while the failures age out of the window. The reasons say which conditions held, with the
 measured value before the threshold as written (``p99 412ms > 250ms``). A condition over an empty window
 does not hold: no probe answered yet is no evidence of slowness.
 """
@@ -60,6 +62,9 @@ def evaluate(stats: WindowStats, rules: HealthRules, *, failed_connects: int) ->
     """The state of a server with ``stats`` over the window and ``failed_connects`` in a row."""
     if rules.offline_after > 0 and failed_connects >= rules.offline_after:
         return Verdict(state="offline", reasons=(f"{failed_connects} failed connects in a row",))
+    if stats.count == 0 and stats.unreachable:
+        failed = "1 failed connect" if stats.unreachable == 1 else f"{stats.unreachable} failed connects"
+        return Verdict(state="unhealthy", reasons=(f"no probe connected in the window ({failed})",))
     tiers: tuple[tuple[Health, tuple[HealthCondition, ...]], ...] = (
         ("unhealthy", rules.unhealthy),
         ("degraded", rules.degraded),

@@ -19,18 +19,23 @@ _FIGURES = 2
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class WindowStats:
-    """Measurements over the window: latencies (ms) of answered probes, error rate over every probe."""
+    """Measurements over the window: latencies (ms) of answered probes, error rate over the probes that
+    reached the server. Failed connects are counted apart (``unreachable``): they make a server offline,
+    and once it is back they do not keep it unhealthy while they age out of the window."""
 
     count: int
+    """Probes that connected (answered, failed or timed out)."""
     errors: int
     p50: float
     p90: float
     p99: float
     calls_per_second: float
+    unreachable: int = 0
+    """Probes whose connect failed."""
 
     @property
     def error_rate(self) -> float:
-        """Failed probes (error, timeout, connect failure) as a fraction of all probes; 0.0 with none."""
+        """Failed probes (error, timeout) as a fraction of the probes that connected; 0.0 with none."""
         return self.errors / self.count if self.count else 0.0
 
 
@@ -77,10 +82,12 @@ class RollingWindow:
             if first <= key <= last:
                 merged.merge(bucket.histogram)
                 outcomes.update(bucket.outcomes)
+        unreachable = outcomes.pop("connect_failed", 0)
         count = sum(outcomes.values())
         return WindowStats(
             count=count,
             errors=count - outcomes["ok"],
+            unreachable=unreachable,
             p50=merged.percentile(50),
             p90=merged.percentile(90),
             p99=merged.percentile(99),
