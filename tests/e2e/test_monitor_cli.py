@@ -24,7 +24,7 @@ metadata: {name: failing}
 tools:
   - name: echo
     inputSchema: {type: object}
-    errorRate: 100%
+    behaviour: {errorRate: 100%}
     default: {text: ok}
 ---
 apiVersion: mcpctl/v1
