@@ -128,10 +128,11 @@ async def run_schedule(
     tick: Callable[[int, float], Awaitable[None]],
     *,
     on_skip: Callable[[int], None] = lambda n: None,
+    offset: float = 0.0,
 ) -> None:
-    """Call ``tick(k, due)`` at ``due =`` ``start + k * interval`` forever; slots already past when a tick ends are skipped
-    (``on_skip(count)``), never run late."""
-    start = trio.current_time()
+    """Call ``tick(k, due)`` at ``due =`` ``start + k * interval`` forever (``start`` is now plus ``offset``);
+    slots already past when a tick ends are skipped (``on_skip(count)``), never run late."""
+    start = trio.current_time() + offset
     k = 0
     while True:
         due = start + k * interval
@@ -159,8 +160,11 @@ async def run_monitor(
     defs = {s.name: _server_def(s, servers) for s in spec.servers}
     limiter = trio.CapacityLimiter(spec.concurrency)
     async with trio.open_nursery() as nursery:
-        for monitored in spec.servers:
-            nursery.start_soon(_watch, state, monitored, defs[monitored.name], limiter, on_event)
+        for index, monitored in enumerate(spec.servers):
+            # spread the servers' first probes over their interval (as Prometheus spreads scrapes), so a
+            # fleet is not probed, and its stdio servers not started, all in the same instant
+            offset = monitored.interval.seconds * index / len(spec.servers)
+            nursery.start_soon(_watch, state, monitored, defs[monitored.name], limiter, on_event, offset)
         task_status.started(state)
 
 
@@ -183,6 +187,7 @@ async def _watch(
     server: ServerDef,
     limiter: trio.CapacityLimiter,
     on_event: EventCallback | None,
+    offset: float,
 ) -> None:
     interval = monitored.interval.seconds
     record = state.servers[monitored.name]
@@ -205,6 +210,6 @@ async def _watch(
         keep = sessions if monitored.session == "keep" else None
         prober = Prober(target_for(server), monitored.probe, timeout=monitored.timeout.seconds, keep_in=keep)
         try:
-            await run_schedule(interval, tick, on_skip=skip)
+            await run_schedule(interval, tick, on_skip=skip, offset=offset)
         finally:
             prober.release()

@@ -25,7 +25,9 @@ from mcpctl.mcp.jsonrpc import JSONValue, Message
 from mcpctl.spec.monitor_model import Probe
 
 Outcome = Literal["ok", "error", "timeout", "connect_failed"]
-CONNECT_TIMEOUT = 10.0
+CONNECT_TIMEOUT = 30.0
+"""Seconds a session may take to open: generous, since many stdio servers starting at once on a small
+machine (a fleet monitor's first seconds) take a while, and giving up only starts them all again."""
 OUTCOMES: tuple[Outcome, ...] = ("ok", "error", "timeout", "connect_failed")
 
 
