@@ -1,8 +1,8 @@
 """One AlertRules document at work: its rules evaluated over a monitor's measurements, alerts labelled and
 annotated, grouped and routed by its dispatcher, muted by silences, acks and inhibition.
 
-Each rule has an :class:`~mcpctl.observe.alerts.state.Evaluator` of its own that sees only the servers the
-rule selects (``servers`` and ``selector`` over the monitored servers' labels). An alert carries the
+One :class:`~mcpctl.observe.alerts.state.Evaluator` evaluates every rule, each over the servers it selects
+(``servers`` and ``selector`` over the monitored servers' labels). An alert carries the
 server's labels, then the rule's, then ``alertname``, ``server`` and ``severity``; its fingerprint is of
 all of them. Annotations are the rule's templates rendered in the sandbox when the alert fires (a template
 that fails at run time renders as its error text rather than losing the alert).
@@ -51,7 +51,8 @@ class AlertEngine:
     def __init__(self, spec: AlertRulesSpec, *, clock: Callable[[], float], impacted: Impacted) -> None:
         self.spec = spec
         self._rules = spec.rules
-        self._evaluators = [Evaluator([rule.rule]) for rule in spec.rules]
+        self._index = {rule.rule.name: index for index, rule in enumerate(spec.rules)}
+        self._evaluator = Evaluator([rule.rule for rule in spec.rules])
         self._templates = [
             {name: compile_template(text) for name, text in rule.annotations.items()} for rule in spec.rules
         ]
@@ -73,16 +74,20 @@ class AlertEngine:
     def evaluate(self, now: float, measurements: Measurements, labels: Labels) -> list[AlertEvent]:
         """Evaluate every rule at ``now``; push the alerts that start or stop firing; return every change
         (with the alert, relabelled and annotated, on the changes that carry one)."""
+        only = [
+            {name for name in measurements if _selects(rule, name, labels)}
+            if rule.servers or rule.selector
+            else None
+            for rule in self._rules
+        ]
         events: list[AlertEvent] = []
-        for index, (rule, evaluator) in enumerate(zip(self._rules, self._evaluators, strict=True)):
-            scoped = {name: values for name, values in measurements.items() if _selects(rule, name, labels)}
-            for event in evaluator.evaluate(now, scoped):
-                if event.alert is not None:
-                    event = dataclasses.replace(event, alert=self._dress(index, event, labels))
-                    self._remember(event)
-                    self.dispatcher.push(event.alert)  # type: ignore[arg-type]  # set just above
-                self._track(event)
-                events.append(event)
+        for event in self._evaluator.evaluate(now, measurements, only=only):
+            if event.alert is not None:
+                event = dataclasses.replace(event, alert=self._dress(self._index[event.rule], event, labels))
+                self._remember(event)
+                self.dispatcher.push(event.alert)  # type: ignore[arg-type]  # set just above
+            self._track(event)
+            events.append(event)
         return events
 
     def tick(self, now: float) -> list[Notification]:

@@ -66,7 +66,7 @@ def test_without_for_a_rule_fires_at_the_first_evaluation_and_resolves_at_the_fi
     assert (resolved.status, resolved.starts_at, resolved.ends_at) == ("resolved", 0, 20)
     assert events[0].alert is not None
     assert resolved.fingerprint == events[0].alert.fingerprint  # one identity from firing to resolved
-    assert evaluator.state("Errors", "a") == "resolved"
+    assert evaluator.state("Errors", "a") == "inactive"  # resolved behaves, and reads, as inactive
 
 
 def test_keep_firing_for_holds_a_firing_alert_through_short_clears() -> None:
