@@ -19,6 +19,8 @@ no p99.9, and observe must not change the engine's records.
 
 from __future__ import annotations
 
+import array
+
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -35,6 +37,8 @@ PERCENTILES = (50.0, 90.0, 95.0, 99.0, 99.9)
 
 _FORMAT = "mcpctl-hdr1"
 _DECODE_ERRORS = (ValueError, TypeError, zlib.error, HdrCookieException, HdrLengthException)
+_ARRAY_CODES = {2: "H", 4: "I", 8: "Q"}
+"""array typecodes of unsigned ints by size, for copying the counters out of their ctypes array."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -125,10 +129,13 @@ class LatencyHistogram:
 
         A limit inside a counter's range counts that counter whole (above 2,048 µs a counter spans
         more than one µs, so a sample up to 0.05 % above the limit may be counted). HdrHistogram's
-        value iterator calls three methods per counter (~35 ms for 23,552 counters); summing slices
-        of the copied counter array takes ~2 ms.
+        value iterator calls three methods per counter (~35 ms for 23,552 counters); summing slices of
+        the counter array, copied whole as bytes (a list() of the ctypes array alone took ~2 ms), takes
+        a fraction of a millisecond: a /metrics scrape of hundreds of servers stays cheap.
         """
-        counts = list(self._hdr.counts)
+        raw = memoryview(self._hdr.counts)
+        counts = array.array(_ARRAY_CODES[raw.itemsize])
+        counts.frombytes(raw.cast("B"))
         running, start, result = 0, 0, []
         for limit in limits_us:
             end = min(int(self._hdr.get_counts_array_index(limit)), len(counts) - 1) + 1
