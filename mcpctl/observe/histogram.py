@@ -20,7 +20,6 @@ no p99.9, and observe must not change the engine's records.
 from __future__ import annotations
 
 import array
-
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass

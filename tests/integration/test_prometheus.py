@@ -18,7 +18,6 @@ import sys
 from pathlib import Path
 
 import httpx
-import pytest
 import trio
 
 from mcpctl.engine.monitor.http import serve_monitor_http
