@@ -20,6 +20,8 @@ no p99.9, and observe must not change the engine's records.
 from __future__ import annotations
 
 import array
+import bisect
+import itertools
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -121,7 +123,35 @@ class LatencyHistogram:
 
     def percentile(self, p: float) -> float:
         """The latency in milliseconds that ``p`` percent of samples do not exceed (0.0 when empty)."""
-        return int(self._hdr.get_value_at_percentile(p)) / 1000 if self.count else 0.0
+        return self.percentiles((p,))[0]
+
+    def percentiles(self, ps: Sequence[float]) -> list[float]:
+        """:meth:`percentile` of each of ``ps``, in one pass over the counters.
+
+        The same values as HdrHistogram's ``get_value_at_percentile`` (the highest value equivalent to
+        the first counter whose running count reaches the target), which walks the counters in Python,
+        three calls per counter: ~0.5 ms per percentile, paid by a monitor at every probe. Here the
+        running counts come from one C-level accumulate over the counters copied as bytes.
+        """
+        total = self.count
+        if not total:
+            return [0.0 for _ in ps]
+        hdr = self._hdr
+        running = list(itertools.accumulate(self._counters()))
+        found = []
+        for p in ps:
+            target = max(int(min(p, 100.0) * total / 100 + 0.5), 1)
+            index = min(bisect.bisect_left(running, target), len(running) - 1)
+            value = hdr.get_value_from_index(index)
+            exact = hdr.get_highest_equivalent_value(value) if p else hdr.get_lowest_equivalent_value(value)
+            found.append(int(exact) / 1000)
+        return found
+
+    def _counters(self) -> array.array[int]:
+        raw = memoryview(self._hdr.counts)
+        counts = array.array(_ARRAY_CODES[raw.itemsize])
+        counts.frombytes(raw.cast("B"))
+        return counts
 
     def counts_at_or_below(self, limits_us: Sequence[int]) -> list[int]:
         """Cumulative counts of samples at or below each limit (µs, ascending), in one pass.
@@ -132,9 +162,7 @@ class LatencyHistogram:
         the counter array, copied whole as bytes (a list() of the ctypes array alone took ~2 ms), takes
         a fraction of a millisecond: a /metrics scrape of hundreds of servers stays cheap.
         """
-        raw = memoryview(self._hdr.counts)
-        counts = array.array(_ARRAY_CODES[raw.itemsize])
-        counts.frombytes(raw.cast("B"))
+        counts = self._counters()
         running, start, result = 0, 0, []
         for limit in limits_us:
             end = min(int(self._hdr.get_counts_array_index(limit)), len(counts) - 1) + 1

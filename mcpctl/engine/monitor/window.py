@@ -83,13 +83,14 @@ class RollingWindow:
                 merged.merge(bucket.histogram)
                 outcomes.update(bucket.outcomes)
         unreachable = outcomes.pop("connect_failed", 0)
+        p50, p90, p99 = merged.percentiles((50, 90, 99))
         count = sum(outcomes.values())
         return WindowStats(
             count=count,
             errors=count - outcomes["ok"],
             unreachable=unreachable,
-            p50=merged.percentile(50),
-            p90=merged.percentile(90),
-            p99=merged.percentile(99),
+            p50=p50,
+            p90=p90,
+            p99=p99,
             calls_per_second=count / self.seconds if self.seconds > 0 else 0.0,
         )

@@ -202,3 +202,16 @@ def test_histograms_are_compared_by_content_and_not_hashable() -> None:
     assert filled([MS]) != "1 ms"
     with pytest.raises(TypeError):
         hash(LatencyHistogram())
+
+
+@pytest.mark.parametrize("figures", [2, 3])
+def test_percentiles_in_one_pass_equal_hdrhistograms_own(figures: int) -> None:
+    rng = random.Random(figures)
+    histogram = LatencyHistogram(significant_figures=figures)
+    for _ in range(2000):
+        histogram.record(int(rng.lognormvariate(14, 1.5)))  # ~1 ms, spread over decades
+    ps = (0.0, 1.0, 50.0, 90.0, 99.0, 99.9, 100.0)
+    own = [int(histogram._hdr.get_value_at_percentile(p)) / 1000 for p in ps]
+    assert histogram.percentiles(ps) == own
+    assert [histogram.percentile(p) for p in ps] == own
+    assert LatencyHistogram().percentiles(ps) == [0.0] * len(ps)
