@@ -607,6 +607,50 @@ def status_command(
     )
 
 
+@app.command("watch")
+def watch_command(
+    paths: Annotated[
+        list[str] | None, typer.Argument(help="Monitor spec file(s) to run here while watching.")
+    ] = None,
+    connect: Annotated[
+        str | None,
+        typer.Option("--connect", help="Follow a running mcpctl monitor at URL (http:// or ws://) instead."),
+    ] = None,
+    name: Annotated[
+        str | None, typer.Option("--name", help="Which Monitor, when the files hold several.")
+    ] = None,
+    output: Annotated[
+        str | None,
+        typer.Option(
+            "--output", "-o", help="table (on a terminal, the default) or jsonl (one event a line)."
+        ),
+    ] = None,
+    listen: Annotated[
+        str | None,
+        typer.Option("--listen", help="With FILE: also serve /metrics, /api/v1/status and /api/v1/events."),
+    ] = None,
+    servers: SpecServersOpt = None,
+    state_dir: StateDirOpt = None,
+) -> None:
+    """Watch a Monitor live until Ctrl-C: its servers' health and latency, firing alerts and latest events
+    (a table on a terminal, JSON lines otherwise). With FILE the monitor runs here, with its alert rules
+    and hot reload, as mcpctl monitor does."""
+    from mcpctl.cli import watch as command
+    from mcpctl.store import state_dir as find_state_dir
+
+    _finish(
+        command.run_watch(
+            paths or [],
+            servers_files=servers or [],
+            name=name,
+            connect=connect,
+            output=output,
+            listen=listen,
+            state_dir=find_state_dir(state_dir),
+        )
+    )
+
+
 @app.command()
 def rollback(
     run_id: Annotated[str, typer.Argument(help="A batch run id (or a unique prefix, or 'last').")] = "last",

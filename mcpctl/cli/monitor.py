@@ -71,9 +71,11 @@ async def _serve(config: ServiceConfig, loaded: tuple[SpecSet, MonitorSpec]) -> 
         host = config.listen[0]
         shown = f"[{host}]" if ":" in host else host
         servers = counted(len(loaded[1].servers), "server")
+        rules = sum(len(doc.rules) for doc in loaded[0].alert_rules)
+        alerting = f", {counted(rules, 'alert rule')}" if rules else ""
         print(
-            f"monitor {loaded[1].metadata.name}: {servers}; serving http://{shown}:{monitoring.port}/metrics"
-            " and /api/v1/status",
+            f"monitor {loaded[1].metadata.name}: {servers}{alerting}; serving"
+            f" http://{shown}:{monitoring.port}/metrics, /api/v1/status and /api/v1/events (WebSocket)",
             file=sys.stderr,
             flush=True,
         )

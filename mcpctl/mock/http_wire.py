@@ -14,7 +14,7 @@ import logging
 import os
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from email.utils import formatdate
 from typing import Final
@@ -47,6 +47,7 @@ _REASONS: Final = {
     413: "Content Too Large",
     415: "Unsupported Media Type",
     421: "Misdirected Request",
+    426: "Upgrade Required",
     431: "Request Header Fields Too Large",
     500: "Internal Server Error",
 }
@@ -199,6 +200,8 @@ class HttpConnection:
         self._parse = _Parse()
         self._stalled = 0  # bytes fed since the parser last reported progress
         self._eof = False
+        self.upgraded = b""
+        """Bytes that followed an upgrade request (the new protocol's first ones), for its handler."""
 
     async def next_request(self) -> HttpRequest | HttpFailure | None:
         """The next request in arrival order; a failure once no good one is left; ``None`` at EOF."""
@@ -226,8 +229,10 @@ class HttpConnection:
         parse.touched = False
         try:
             parse.parser.feed_data(data)
-        except httptools.HttpParserUpgrade:
-            # Upgrade (h2c, websocket) is not offered: answer what came in HTTP/1.1, then close
+        except httptools.HttpParserUpgrade as exc:
+            # Upgrade is only offered through serve_api's ``upgrade``: otherwise answer what came in
+            # HTTP/1.1, then close
+            self.upgraded = data[int(exc.args[0]) :] if exc.args else b""
             if parse.ready:
                 parse.fail(0, "")
             else:
@@ -445,6 +450,9 @@ async def listen(host: str, port: int) -> tuple[list[trio.SocketListener], int]:
 
 Answer = tuple[int, bytes, bytes]
 """A small API's answer: status, extra head lines, body."""
+Upgrade = Callable[[HttpRequest, HttpConnection], Awaitable[None]]
+"""Takes a connection over for a request with ``Upgrade: websocket`` (it answers, even a refusal, itself);
+the connection is closed when it returns."""
 
 
 async def serve_api(
@@ -453,22 +461,26 @@ async def serve_api(
     answer: Callable[[HttpRequest], Answer],
     *,
     what: str,
+    upgrade: Upgrade | None = None,
     task_status: trio.TaskStatus[int] = trio.TASK_STATUS_IGNORED,
 ) -> None:
     """Serve a small HTTP API (the fault proxy's control endpoint, the monitor's endpoints) until
-    cancelled: each request of a connection answered in turn by ``answer``; ``task_status.started`` gets
-    the bound port. A bug in ``answer`` costs its connection (logged as ``what``), never the server."""
+    cancelled: each request of a connection answered in turn by ``answer``, or handed to ``upgrade`` when
+    it asks for a WebSocket; ``task_status.started`` gets the bound port. A bug in ``answer`` costs its
+    connection (logged as ``what``), never the server."""
     listeners, bound = await listen(host, port)
 
     async def serve_connection(stream: trio.SocketStream) -> None:
-        await _answer_each(HttpConnection(stream), answer, what)
+        await _answer_each(HttpConnection(stream), answer, what, upgrade)
 
     async with trio.open_nursery() as nursery:
         await nursery.start(trio.serve_listeners, serve_connection, listeners)
         task_status.started(bound)
 
 
-async def _answer_each(conn: HttpConnection, answer: Callable[[HttpRequest], Answer], what: str) -> None:
+async def _answer_each(
+    conn: HttpConnection, answer: Callable[[HttpRequest], Answer], what: str, upgrade: Upgrade | None
+) -> None:
     try:
         while True:
             req = await conn.next_request()
@@ -478,6 +490,9 @@ async def _answer_each(conn: HttpConnection, answer: Callable[[HttpRequest], Ans
                 if req.status:
                     body = orjson.dumps({"error": req.message})
                     await conn.respond(req.status, body, head=JSON_HEAD, keep_alive=False)
+                return
+            if upgrade is not None and b"websocket" in req.headers.get(b"upgrade", b"").lower():
+                await upgrade(req, conn)
                 return
             status, head, body = answer(req)
             if (

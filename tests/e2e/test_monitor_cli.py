@@ -108,7 +108,8 @@ def test_monitor_serves_its_status_and_stops_on_a_signal(tmp_path: Path, sig: in
     assert follow.returncode == 0, follow.stderr
     assert json.loads(follow.stdout)["monitor"] == "one"
     assert log.read_text(encoding="utf-8").startswith(
-        f"monitor one: 1 server; serving http://127.0.0.1:{port}/metrics and /api/v1/status\n"
+        f"monitor one: 1 server; serving http://127.0.0.1:{port}/metrics, /api/v1/status and /api/v1/events"
+        " (WebSocket)\n"
     )
 
 
