@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal, cast, get_args
 
+from mcpctl.spec.monitor_model import HEALTH_STATES
 from mcpctl.spec.units import Duration, parse_duration, parse_percent, parse_rate
 
 Metric = Literal["p50", "p90", "p99", "error_rate", "throughput", "health"]
@@ -28,7 +29,6 @@ Value = float | str | None
 METRICS: tuple[Metric, ...] = get_args(Metric)
 _LATENCIES = ("p50", "p90", "p99")
 _CONDITION = re.compile(r"\s*([a-z_0-9]+)\s*(>=|<=|==|!=|>|<)\s*(\S+)\s*")
-_WORD = re.compile(r"[a-z][a-z0-9_-]*")
 _EXAMPLES = "(p99 > 500ms, error_rate > 5%, throughput < 10/s, health == offline)"
 _COMPARE: dict[str, Callable[[float, float], bool]] = {
     ">": operator.gt,
@@ -87,8 +87,8 @@ def _threshold(metric: str, op: str, written: str) -> float | str:
         return parse_rate(written).per_second
     if op not in ("==", "!="):
         raise ValueError(f"health compares with == or != only, not {op}")
-    if not _WORD.fullmatch(written):
-        raise ValueError(f"{written!r} is not a health state (online, degraded, offline)")
+    if written not in HEALTH_STATES:
+        raise ValueError(f"{written!r} is not a health state ({', '.join(HEALTH_STATES)})")
     return written
 
 

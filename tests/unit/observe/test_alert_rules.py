@@ -27,7 +27,7 @@ def exactly(message: str) -> str:
         ("throughput < 10/s", "throughput", "<", 10.0),
         ("throughput < 600/m", "throughput", "<", 10.0),
         ("health == offline", "health", "==", "offline"),
-        ("health != online", "health", "!=", "online"),
+        ("health != healthy", "health", "!=", "healthy"),
     ],
 )
 def test_conditions_parse_thresholds_in_the_measurement_unit(
@@ -59,7 +59,7 @@ def test_a_condition_prints_as_written() -> None:
             "'error_rate > 5': '5' is not a percentage: use a number and a percent sign (1%, 0.5%, 100%)",
         ),
         ("health > offline", "'health > offline': health compares with == or != only, not >"),
-        ("health == 3", "'health == 3': '3' is not a health state (online, degraded, offline)"),
+        ("health == 3", "'health == 3': '3' is not a health state (healthy, degraded, unhealthy, offline)"),
     ],
 )
 def test_bad_conditions_say_what_to_write(text: str, message: str) -> None:
@@ -76,8 +76,8 @@ def test_bad_conditions_say_what_to_write(text: str, message: str) -> None:
         ("throughput < 10/s", 9.0, True),
         ("error_rate != 0%", 0.0, False),
         ("health == offline", "offline", True),
-        ("health != online", "degraded", True),
-        ("health != online", 1.0, False),
+        ("health != healthy", "degraded", True),
+        ("health != healthy", 1.0, False),
         ("p99 > 500ms", "offline", False),
     ],
 )
