@@ -55,6 +55,9 @@ class RollingWindow:
         self._width = seconds / slices
         self._count = slices
         self._slices: dict[int, _Slice] = {}
+        self._older: tuple[int, int, _Slice] | None = None
+        """The slices ``first..last-1`` of the last :meth:`stats` merged (keyed by that range): only the
+        newest slice changes between probes, so each stats merges two histograms, not ten."""
 
     def add(self, ts: float, outcome: str, latency_ns: int | None) -> None:
         """Count a probe that started at Unix time ``ts``; ``latency_ns`` when it got an answer."""
@@ -66,6 +69,8 @@ class RollingWindow:
         bucket.outcomes[outcome] += 1
         if latency_ns is not None:
             bucket.histogram.record(latency_ns)
+        if self._older is not None and key <= self._older[1]:
+            self._older = None  # a late sample landed in a merged slice
 
     def _drop_before(self, newest: int) -> None:
         oldest = newest - self._count
@@ -76,12 +81,14 @@ class RollingWindow:
         """The measurements over the slices overlapping ``(now - seconds, now]``."""
         first = int((now - self.seconds) // self._width) + 1
         last = int(now // self._width)
+        older = self._merged_before(first, last)
         merged = LatencyHistogram(significant_figures=_FIGURES)
-        outcomes: Counter[str] = Counter()
-        for key, bucket in self._slices.items():
-            if first <= key <= last:
-                merged.merge(bucket.histogram)
-                outcomes.update(bucket.outcomes)
+        merged.merge(older.histogram)
+        outcomes = Counter(older.outcomes)
+        newest = self._slices.get(last)
+        if newest is not None:
+            merged.merge(newest.histogram)
+            outcomes.update(newest.outcomes)
         unreachable = outcomes.pop("connect_failed", 0)
         p50, p90, p99 = merged.percentiles((50, 90, 99))
         count = sum(outcomes.values())
@@ -94,3 +101,15 @@ class RollingWindow:
             p99=p99,
             calls_per_second=count / self.seconds if self.seconds > 0 else 0.0,
         )
+
+    def _merged_before(self, first: int, last: int) -> _Slice:
+        """Slices ``first`` to ``last - 1`` merged, from the cache when the range is the same."""
+        if self._older is not None and self._older[:2] == (first, last - 1):
+            return self._older[2]
+        merged = _Slice()
+        for key, bucket in self._slices.items():
+            if first <= key < last:
+                merged.histogram.merge(bucket.histogram)
+                merged.outcomes.update(bucket.outcomes)
+        self._older = (first, last - 1, merged)
+        return merged
