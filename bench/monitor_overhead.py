@@ -35,6 +35,7 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
+from pathlib import Path
 
 from client_throughput import CLIENT_CPU, PY, ROOT, SERVER_CPU, free_port, killpg, serving
 
@@ -61,58 +62,83 @@ def fleet_defs(urls: Sequence[str], http: int, stdio: int, state_dir: str) -> li
     return servers
 
 
+def fleet_files(defs: list, directory: str) -> str:
+    """A spec file as an operator would write it: the servers, a Monitor probing each every second, and
+    AlertRules (ten rules, console receiver) that the service evaluates every second."""
+    import yaml
+
+    from mcpctl.spec.model import HttpServer
+
+    servers = {
+        d.name: {"url": d.url}
+        if isinstance(d, HttpServer)
+        else {"command": d.command[0], "args": list(d.command[1:])}
+        for d in defs
+    }
+    monitor = {
+        "apiVersion": "mcpctl/v1",
+        "kind": "Monitor",
+        "metadata": {"name": "bench"},
+        "defaults": {"interval": "1s", "timeout": "900ms", "probe": {"ping": {}}},
+        "health": {"window": "5m", "degraded": ["p99 > 500ms"], "unhealthy": ["error_rate > 20%"]},
+        "servers": [{"server": name, "labels": {"team": "bench"}} for name in servers],
+    }
+    rules = {
+        "apiVersion": "mcpctl/v1",
+        "kind": "AlertRules",
+        "metadata": {"name": "bench"},
+        "rules": [{"alert": f"Slow{i}", "expr": f"p99 > {500 + 100 * i}ms", "for": "1m"} for i in range(8)]
+        + [{"alert": "Errors", "expr": "error_rate > 5%"}, {"alert": "Down", "expr": "health == offline"}],
+    }
+    documents = [
+        {"apiVersion": "mcpctl/v1", "kind": "Servers", "metadata": {"name": "bench"}, "servers": servers}
+    ]
+    path = os.path.join(directory, "fleet.yaml")
+    with open(path, "w", encoding="utf-8") as out:
+        yaml.safe_dump_all([*documents, monitor, rules], out, sort_keys=False)
+    return path
+
+
 async def child_monitor(defs: list, seconds: float) -> dict:
-    """Run the monitor (and its endpoints) over ``defs``; its CPU over ``seconds`` once all have answered."""
+    """Run the monitoring service as ``mcpctl monitor`` runs it (endpoints, event log, alert rules, state
+    store with rollups) over ``defs``; its CPU over ``seconds`` once every server has answered."""
+    import tempfile
+
     import trio
 
-    from mcpctl.engine.monitor.http import serve_monitor_http
-    from mcpctl.engine.monitor.loop import MonitorState, run_monitor
     from mcpctl.engine.monitor.metrics import monitor_families
+    from mcpctl.engine.monitor.service import ServiceConfig, run_service
     from mcpctl.observe.exposition import negotiate
-    from mcpctl.spec.model import Metadata, Source
-    from mcpctl.spec.monitor_model import HealthCondition, HealthRules, MonitoredServer, MonitorSpec, Probe
-    from mcpctl.spec.units import Duration
 
-    source = Source(path="bench", line=1, column=1)
-    one = Duration(seconds=1.0)
-    monitored = tuple(
-        MonitoredServer(
-            name=d.name, server=d, probe=Probe(), interval=one, labels={"team": "bench"}, source=source
+    with tempfile.TemporaryDirectory(prefix="mcpctl-bench-monitor-") as directory:
+        config = ServiceConfig(
+            paths=(fleet_files(defs, directory),),
+            listen=("127.0.0.1", 0),
+            state_dir=Path(directory) / "state",
+            reload=False,
         )
-        for d in defs
-    )
-    health = HealthRules(
-        window=Duration(seconds=300.0),
-        degraded=(HealthCondition(metric="p99", op=">", value=500.0, text="p99 > 500ms"),),
-        unhealthy=(HealthCondition(metric="error_rate", op=">", value=0.2, text="error_rate > 20%"),),
-    )
-    spec = MonitorSpec(
-        metadata=Metadata(name="bench"), servers=monitored, health=health, spec_hash="x", source=source
-    )
-    state = MonitorState(spec)
+        async with trio.open_nursery() as nursery:
+            monitoring = await nursery.start(run_service, config)
+            state = monitoring.state
 
-    def totals() -> tuple[int, int, int]:
-        servers = state.servers.values()
-        ok = sum(s.outcomes["ok"] for s in servers)
-        return ok, sum(sum(s.outcomes.values()) for s in servers), sum(s.skipped for s in servers)
+            def totals() -> tuple[int, int, int]:
+                servers = state.servers.values()
+                ok = sum(s.outcomes["ok"] for s in servers)
+                return ok, sum(sum(s.outcomes.values()) for s in servers), sum(s.skipped for s in servers)
 
-    async with trio.open_nursery() as nursery:
-        nursery.start_soon(lambda: run_monitor(spec, {}, state=state))
-        await nursery.start(serve_monitor_http, state, "127.0.0.1", 0)
-        with trio.fail_after(WARMUP_LIMIT):
-            # health may stay unhealthy (connects that timed out while 50 mocks started count as errors
-            # in the window), so wait for an answer from each, not for health
-            while not all(s.outcomes["ok"] for s in state.servers.values()):  # noqa: ASYNC110
-                await trio.sleep(0.5)
-        await trio.sleep(3)  # let the last starts and the first window computations settle
-        before, cpu, wall = totals(), time.process_time(), time.perf_counter()
-        await trio.sleep(seconds)
-        after, cpu, wall = totals(), time.process_time() - cpu, time.perf_counter() - wall
-        start = time.perf_counter()
-        _, render = negotiate("application/openmetrics-text; version=1.0.0")
-        size = len(render(monitor_families(state)))
-        scrape_ms = (time.perf_counter() - start) * 1000
-        nursery.cancel_scope.cancel()
+            with trio.fail_after(WARMUP_LIMIT):
+                # wait for an answer from each (50 Python mocks starting at once take a while)
+                while not all(s.outcomes["ok"] for s in state.servers.values()):  # noqa: ASYNC110
+                    await trio.sleep(0.5)
+            await trio.sleep(3)  # let the last starts and the first window computations settle
+            before, cpu, wall = totals(), time.process_time(), time.perf_counter()
+            await trio.sleep(seconds)
+            after, cpu, wall = totals(), time.process_time() - cpu, time.perf_counter() - wall
+            start = time.perf_counter()
+            _, render = negotiate("application/openmetrics-text; version=1.0.0")
+            size = len(render(monitor_families(state)))
+            scrape_ms = (time.perf_counter() - start) * 1000
+            nursery.cancel_scope.cancel()
     ok, probes, skipped = (a - b for a, b in zip(after, before, strict=True))
     return {
         "cpu": cpu,

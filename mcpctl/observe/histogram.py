@@ -137,7 +137,9 @@ class LatencyHistogram:
         if not total:
             return [0.0 for _ in ps]
         hdr = self._hdr
-        running = list(itertools.accumulate(self._counters()))
+        # counters above the largest value hold nothing: stop there (most latencies sit in a short prefix)
+        end = int(hdr.get_counts_array_index(hdr.get_max_value())) + 1
+        running = list(itertools.accumulate(self._counters()[:end]))
         found = []
         for p in ps:
             target = max(int(min(p, 100.0) * total / 100 + 0.5), 1)

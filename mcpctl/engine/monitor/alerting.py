@@ -33,13 +33,12 @@ HISTORY_NAMES = {"pending": "pending", "firing": "fired", "resolved": "resolved"
 
 
 def measurements(state: MonitorState) -> Measurements:
-    """Every judged server's window measurements, in the alert rules' units."""
-    now = state.wall()
+    """Every judged server's window measurements as of its last probe, in the alert rules' units."""
     found: dict[str, dict[str, float | str | None]] = {}
     for name, server in state.servers.items():
-        if server.health is None:
+        stats = server.stats
+        if server.health is None or stats is None:
             continue
-        stats = server.window.stats(now)
         found[name] = {
             "p50": stats.p50,
             "p90": stats.p90,

@@ -18,7 +18,7 @@ import trio
 
 from mcpctl.engine.monitor.health import evaluate, impacted_by
 from mcpctl.engine.monitor.probe import Prober, Sample
-from mcpctl.engine.monitor.window import RollingWindow
+from mcpctl.engine.monitor.window import RollingWindow, WindowStats
 from mcpctl.engine.targets import target_for
 from mcpctl.errors import UsageError
 from mcpctl.observe.events import EventLog
@@ -45,6 +45,8 @@ class ServerState:
     """None until the first probe."""
     reasons: tuple[str, ...] = ()
     last: Sample | None = None
+    stats: WindowStats | None = None
+    """The window's measurements as of the last probe (what the health was judged on)."""
 
 
 class MonitorState:
@@ -95,7 +97,7 @@ class MonitorState:
         server.window.add(sample.ts, sample.outcome, sample.latency_ns)
         if sample.latency_ns is not None:
             server.histogram.record(sample.latency_ns)
-        stats = server.window.stats(self.wall())
+        stats = server.stats = server.window.stats(self.wall())
         verdict = evaluate(stats, self.spec.health, failed_connects=server.failed_connects)
         before, server.health, server.reasons = server.health, verdict.state, verdict.reasons
         self.events.append("sample", _sample_fields(name, sample, verdict.state), ts=sample.ts)
