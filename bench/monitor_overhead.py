@@ -1,23 +1,30 @@
 """What monitoring costs mcpctl itself: (a) the CPU of the monitor process probing a fleet every second,
-beside the bare cost of the same pings sent by a minimal loop; (b) one evaluation cycle of 1,000 alert rules.
+beside the bare cost of the same pings sent by a minimal loop; (b) one evaluation cycle of 1,000 alert rules;
+(c) the time from a rule firing to its notification reaching a webhook.
 
 usage: python bench/monitor_overhead.py [--servers N] [--stdio N] [--http-mocks N] [--seconds S] [--rules N]
-                                        [--cycles N] [--skip-fleet] [--skip-rules]
+                                        [--cycles N] [--alerts N] [--skip-fleet] [--skip-rules] [--skip-notify]
 
 (a) ``--servers`` mock sessions (default 200): ``--servers - --stdio`` over Streamable HTTP, spread over
 ``--http-mocks`` ``mcpctl mock serve --http`` processes (many sessions each), and ``--stdio`` stdio mocks
-(default 50, one process each), all answering ``bench/mocks/echo.yaml``. The monitor (``run_monitor`` with
-its HTTP endpoints, in a child process, on core 0; servers on core 1) pings each one every second with a
-kept session; once every server has answered, its own CPU (``time.process_time``: the servers are other
+(default 50, one process each), all answering ``bench/mocks/echo.yaml``. The monitor (the service as
+``mcpctl monitor`` runs it from a spec file: endpoints, event log, ten alert rules, the state store with its
+rollups; in a child process on core 0, servers on core 1) pings each one every second with a kept session; once every server has answered, its own CPU (``time.process_time``: the servers are other
 processes) is measured for ``--seconds``, with the probes skipped for being late. The peer, measured in the
 same run: a child opening the same kinds of sessions with mcpctl's client (``engine.targets.target_for``,
 as the monitor does) and pinging each on the same 1 s schedule, nothing else. Target: <= 25 % of one core,
 0 skipped.
 
 (b) ``--rules`` rules (a mix of p50/p90/p99, error_rate, health and throughput conditions, some with ``for``
-and ``keep_firing_for``) over ``--servers`` servers' measurements, ``--cycles`` cycles one second apart,
-some of them storms that flip most pairs: :func:`rules_cycle_ms` times ``Evaluator.evaluate`` then
-``Dispatcher.ingest`` and ``tick`` per cycle. Target: <= 50 ms per cycle (median and max shown).
+and ``keep_firing_for``) over ``--servers`` servers' measurements, ``--cycles`` cycles one second apart (two
+servers always bad, two without data now and then, and an incident where a tenth of the fleet goes bad at
+once): :func:`rules_cycle_ms` times the alert engine as the monitor runs it (labels, annotations,
+inhibition, dispatch), and the bare evaluator and dispatcher. Target: <= 50 ms per ordinary cycle (median
+and max shown; incident cycles are shown with their cost per alert state change).
+
+(c) ``--alerts`` servers (default 5) whose every call fails, under a rule ``error_rate > 50%`` routed to a
+webhook endpoint (a thread in this process): the seconds from each alert event (firing) to its POST
+arriving, beside a direct httpx POST to the same endpoint. Target: < 1 s.
 
 Run nothing else meanwhile: the machine has 2 cores.
 """
@@ -452,6 +459,109 @@ def report_rules(args: argparse.Namespace, label: str, result: tuple[list[float]
         )
 
 
+# ---------------------------------------------------------------------------------------------- (c) notify
+
+NOTIFY_TARGET_S = 1.0
+FAILING = """\
+apiVersion: mcpctl/v1
+kind: MockServer
+metadata: {name: failing}
+tools:
+  - name: work
+    inputSchema: {type: object}
+    behaviour: {errorRate: 100%}
+    default: {text: done}
+"""
+
+
+def _collector() -> tuple[str, list[float], Callable[[], None]]:
+    """A webhook endpoint in a thread: its URL, the perf_counter of each POST received, and a stop."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    arrivals: list[float] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("content-length", 0)))
+            arrivals.append(time.perf_counter())
+            self.send_response(200)
+            self.send_header("content-length", "0")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_address[1]}/hook", arrivals, server.shutdown
+
+
+def _notify_files(directory: str, url: str, alerts: int) -> None:
+    Path(directory, "failing.yaml").write_text(FAILING, encoding="utf-8")
+    servers = "".join(
+        f"  - {{name: s{i}, server: {{mock: failing.yaml}}, probe: {{call: work}}}}\n" for i in range(alerts)
+    )
+    Path(directory, "monitor.yaml").write_text(
+        "apiVersion: mcpctl/v1\nkind: Monitor\nmetadata: {name: notify}\n"
+        "defaults: {interval: 500ms, timeout: 400ms}\nservers:\n" + servers + "---\n"
+        "apiVersion: mcpctl/v1\nkind: AlertRules\nmetadata: {name: notify}\n"
+        'rules: [{alert: Errors, expr: "error_rate > 50%"}]\n'
+        f'receivers: [{{name: hook, webhook: "{url}"}}]\n'
+        "route: {receiver: hook, groupBy: [alertname, server], groupWait: 0s, groupInterval: 1s}\n",
+        encoding="utf-8",
+    )
+
+
+async def notify_latency(alerts: int) -> tuple[list[float], list[float]]:
+    """Seconds from a rule firing (the alert event) to its webhook POST arriving, for ``alerts`` servers
+    failing at once, each in its own group; and the peer: the same POST sent straight with httpx."""
+    import httpx
+    import trio
+
+    from mcpctl.engine.monitor.service import ServiceConfig, run_service
+
+    url, arrivals, stop = _collector()
+    try:
+        with tempfile.TemporaryDirectory(prefix="mcpctl-bench-notify-") as directory:
+            _notify_files(directory, url, alerts)
+            config = ServiceConfig(paths=(str(Path(directory, "monitor.yaml")),), reload=False)
+            fired: list[float] = []
+            async with trio.open_nursery() as nursery:
+                monitoring = await nursery.start(run_service, config)
+                monitoring.events.listen(
+                    lambda e: (
+                        fired.append(time.perf_counter())
+                        if e["type"] == "alert" and e["to"] == "firing"
+                        else None
+                    )
+                )
+                with trio.fail_after(60):
+                    while len(arrivals) < alerts:  # noqa: ASYNC110
+                        await trio.sleep(0.01)
+                nursery.cancel_scope.cancel()
+            ours = [arrived - when for when, arrived in zip(sorted(fired), sorted(arrivals), strict=False)]
+            arrivals.clear()
+            direct = []
+            async with httpx.AsyncClient() as client:
+                for _ in range(alerts):
+                    start = time.perf_counter()
+                    await client.post(url, json={"version": "4", "alerts": []})
+                    direct.append(time.perf_counter() - start)
+            return ours, direct
+    finally:
+        stop()
+
+
+def report_notify(ours: list[float], direct: list[float]) -> None:
+    worst, med = max(ours), statistics.median(ours)
+    print(
+        f"| rule fires → webhook received ({len(ours)} alerts at once, each its own group; "
+        f"median / max) | {1000 * med:.0f} / {1000 * worst:.0f} ms | direct POST {1000 * statistics.median(direct):.1f} ms "
+        f"| | < {NOTIFY_TARGET_S:g} s | {verdict(worst < NOTIFY_TARGET_S)} |"
+    )
+
+
 def child_main(args: argparse.Namespace) -> None:
     import trio
 
@@ -471,6 +581,8 @@ def main() -> None:
     parser.add_argument("--cycles", type=int, default=50)
     parser.add_argument("--skip-fleet", action="store_true")
     parser.add_argument("--skip-rules", action="store_true")
+    parser.add_argument("--skip-notify", action="store_true")
+    parser.add_argument("--alerts", type=int, default=5, help="servers failing at once for the notify figure")
     parser.add_argument("--child", choices=("monitor", "raw"), help=argparse.SUPPRESS)
     parser.add_argument("--urls", default="", help=argparse.SUPPRESS)
     parser.add_argument("--state-dir", default="", help=argparse.SUPPRESS)
@@ -487,7 +599,14 @@ def main() -> None:
             ("alert engine (as the monitor runs it)", rules_cycle_ms(built, cycles, engine=full_engine)),
             ("evaluator + dispatcher only", rules_cycle_ms(built, cycles)),
         ]
+    notify = None
+    if not args.skip_notify:
+        import trio
+
+        notify = trio.run(notify_latency, args.alerts)
     report(args, fleet, rules)
+    if notify is not None:
+        report_notify(*notify)
 
 
 if __name__ == "__main__":

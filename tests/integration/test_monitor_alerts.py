@@ -163,3 +163,26 @@ async def test_an_ack_stops_notifications_until_resolved(tmp_path: Path, collect
     with open_store(state_dir) as store:
         acked = [r for r in stored.history(store, fingerprint=fingerprint) if r.event == "acked"]
     assert [(r.detail["author"], r.detail["comment"]) for r in acked] == [("ops", "on it")]
+
+
+async def test_a_firing_alert_is_notified_in_the_cycle_it_fires(
+    tmp_path: Path, collector: WebhookCollector
+) -> None:
+    # with the default evaluationInterval (1s) and groupWait 0s, the notification leaves in the cycle
+    # that fired the alert, not one cycle later
+    spec = _files(tmp_path, collector)
+    spec.write_text(spec.read_text().replace("evaluationInterval: 100ms\n", ""))
+    fired: list[float] = []
+    async with trio.open_nursery() as nursery:
+        monitoring: Monitoring = await nursery.start(run_service, ServiceConfig(paths=(str(spec),)))
+        monitoring.events.listen(
+            lambda e: (
+                fired.append(time.monotonic()) if e["type"] == "alert" and e["server"] == "flaky" else None
+            )
+        )
+        await wait_until(
+            lambda: ("firing", "Errors", "flaky") in _alerts(collector), timeout=10, what="Errors"
+        )
+        nursery.cancel_scope.cancel()
+    first = next(r for r in collector.at("/hook") if r.body["alerts"][0]["labels"]["server"] == "flaky")  # type: ignore[index]
+    assert first.at - fired[-1] < 0.5

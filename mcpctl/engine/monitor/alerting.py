@@ -109,7 +109,8 @@ class Alerting:
         changes = engine.evaluate(now, measurements(self.state), labels)
         for change in changes:
             history += self._changed(engine, change, now)
-        for notification in engine.tick(now):
+        # the time now, not the cycle start: an alert pushed during this evaluation with groupWait 0s is due
+        for notification in engine.tick(self.state.wall()):
             deliverer.submit(notification)
             history += self._notified(notification)
         if self.store is not None and (history or changes):
