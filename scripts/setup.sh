@@ -20,12 +20,16 @@ fi
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm
 fi
-# real servers the monitoring tests talk to: Prometheus scrapes /metrics, Alertmanager takes alerts, tmux
-# shows mcpctl watch as a person sees it (the packages install no running service here)
+# real components the tests talk to: Prometheus scrapes /metrics, Alertmanager takes alerts, tmux shows
+# mcpctl watch as a person sees it, headless Chromium (with its WebDriver) opens HTML reports, pdftoppm
+# turns PDF reports into images (the packages install no running service here)
 missing=()
 command -v prometheus >/dev/null || missing+=(prometheus)
 command -v prometheus-alertmanager >/dev/null || missing+=(prometheus-alertmanager)
 command -v tmux >/dev/null || missing+=(tmux)
+command -v chromium >/dev/null || missing+=(chromium)
+command -v chromedriver >/dev/null || missing+=(chromium-driver)
+command -v pdftoppm >/dev/null || missing+=(poppler-utils)
 if [ "${#missing[@]}" -gt 0 ]; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
