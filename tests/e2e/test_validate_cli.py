@@ -151,7 +151,7 @@ def test_schema_lists_the_kinds_with_the_editor_hint() -> None:
         "LoadTest       Staged load against one server: weighted calls under virtual users or an arrival rate, with thresholds.",
         "FaultScenario  Faults injected between a client and a server (mcpctl proxy), and a TestSuite or LoadTest run through them with expectations.",
         "Monitor        Servers probed on a schedule (ping, list, call or read), measured, and judged healthy, degraded, unhealthy or offline.",
-        "AlertRules     Alerting rules over a Monitor's measurements (p50, p90, p99, error_rate, throughput, health), with for, keepFiringFor, labels, annotations and how alerts are grouped and repeated.",
+        "AlertRules     Alerting rules over a Monitor's measurements (p50, p90, p99, error_rate, throughput, health), with for, keepFiringFor, labels, annotations; receivers, how alerts are grouped, repeated and escalated, and which alerts inhibit others.",
         "AlertTest      A unit test of AlertRules, as promtool test rules: synthetic series per server in expanding notation, and the alerts expected firing at given times.",
         "",
         "Editor completion (yaml-language-server): start a spec file with the line for its kind:",
