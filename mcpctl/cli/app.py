@@ -376,6 +376,13 @@ def load_command(
     ] = 1,
     worker: Annotated[str | None, typer.Option("--worker", hidden=True)] = None,
     state_dir: StateDirOpt = None,
+    baseline: Annotated[
+        str | None,
+        typer.Option(
+            "--baseline",
+            help="Compare with a baseline run (a name from mcpctl baseline set, or last-pass); exit 1 on a regression.",
+        ),
+    ] = None,
 ) -> None:
     """Run the LoadTest documents of the given specs one after another: live view on stderr, k6-like
     summary on stdout. Exit 0 every threshold held, 1 a threshold failed or a test aborted, 2 bad
@@ -394,6 +401,7 @@ def load_command(
             workers=workers,
             worker=worker,
             state_dir=state_dir,
+            baseline=baseline,
         )
     )
 
@@ -961,6 +969,44 @@ def auth_token(server: AuthServerArg, servers: ServersOpt = None) -> None:
     from mcpctl.cli import auth as command
 
     _finish(command.run_token(server, servers_file=servers))
+
+
+baseline_app = typer.Typer(
+    name="baseline",
+    no_args_is_help=True,
+    help="Named baseline runs that --baseline compares later runs with (per suite and metric, with tolerances).",
+)
+app.add_typer(baseline_app)
+
+
+@baseline_app.command("set")
+def baseline_set(
+    run: Annotated[str, typer.Argument(help="A run id (or a unique prefix, or 'last').")] = "last",
+    name: Annotated[str, typer.Option("--name", help="The baseline's name.")] = "default",
+    state_dir: StateDirOpt = None,
+) -> None:
+    """Make RUN the baseline called --name (replacing what that name pointed at)."""
+    from mcpctl.cli import baseline as command
+
+    _finish(command.run_set(run, name=name, state_dir=state_dir))
+
+
+@baseline_app.command("list")
+def baseline_list(state_dir: StateDirOpt = None, output: OutputOpt = "text") -> None:
+    """The named baselines and their runs."""
+    from mcpctl.cli import baseline as command
+
+    _finish(command.run_list(state_dir=state_dir, output=output))
+
+
+@baseline_app.command("rm")
+def baseline_rm(
+    name: Annotated[str, typer.Argument(help="The baseline's name.")], state_dir: StateDirOpt = None
+) -> None:
+    """Forget a baseline (its run stays)."""
+    from mcpctl.cli import baseline as command
+
+    _finish(command.run_remove(name, state_dir=state_dir))
 
 
 alerts_app = typer.Typer(

@@ -5,6 +5,7 @@ failed or a test aborted, 2 for bad input, 3 when a server could not be reached,
 from __future__ import annotations
 
 import gc
+import sys
 from collections.abc import Collection, Sequence
 from functools import partial
 from pathlib import Path
@@ -22,7 +23,7 @@ from mcpctl.engine.load.shard import parse_shard, part_seed, shard_spec
 from mcpctl.engine.results import RunResult
 from mcpctl.errors import UsageError
 from mcpctl.spec.build import SpecSet, load_specs
-from mcpctl.spec.load_model import LoadTestSpec
+from mcpctl.spec.load_model import LoadTestSpec, Regression
 from mcpctl.store import new_run_id, open_store
 from mcpctl.store import state_dir as resolve_state_dir
 from mcpctl.store.files import write_atomic
@@ -42,6 +43,7 @@ def run(
     workers: int = 1,
     worker: str | None = None,
     state_dir: str | None = None,
+    baseline: str | None = None,
 ) -> int:
     """Run the selected LoadTests of ``paths`` (only shard ``I/N`` of their load with ``shard``; on
     ``workers`` processes); print their summaries; return the exit code. ``worker`` (``I/N``) is the
@@ -83,8 +85,11 @@ def run(
             break
         done.append((result, spec))
         code = max(code, result.exit_code)
-    run_id = record(done, command="load", state_dir=state_dir, redact=redact).run_id if done else None
+    recorded = record(done, command="load", state_dir=state_dir, redact=redact) if done else None
+    run_id = recorded.run_id if recorded is not None else None
     _print(done, output=output, redact=redact, shard=shard)
+    if recorded is not None and baseline is not None:
+        code = max(code, _against_baseline(recorded, baseline, done, state_dir=state_dir, output=output))
     if done:
         document = results_document([result for result, _ in done], redact=redact, shard=shard)
         for path in report_paths:
@@ -92,6 +97,30 @@ def run(
     if run_id is not None and output == "text":
         print(f"run {run_id}: mcpctl show {run_id}")
     return code
+
+
+def _against_baseline(
+    run: RunResult,
+    ref: str,
+    done: Sequence[tuple[LoadResult, LoadTestSpec]],
+    *,
+    state_dir: str | None,
+    output: str,
+) -> int:
+    from mcpctl.cli.baseline import check
+
+    tolerances = {spec.metadata.name: spec.regression for _, spec in done}
+
+    def say(text: str) -> None:
+        print(text, file=sys.stderr if output == "json" else sys.stdout, flush=True)
+
+    return check(
+        run,
+        ref,
+        directory=resolve_state_dir(state_dir),
+        regression_for=lambda suite: tolerances.get(suite.name, Regression()),
+        print_to=say,
+    )
 
 
 def run_each(

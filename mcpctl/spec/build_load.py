@@ -13,6 +13,7 @@ a target of ``arrival-rate`` is a rate (``500/s``) or a number of requests per s
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Collection
 from dataclasses import dataclass
 from typing import get_args
@@ -38,6 +39,7 @@ from mcpctl.spec.load_model import (
     LoadModel,
     LoadTestSpec,
     Profile,
+    Regression,
     SessionMode,
     Stage,
     ThinkTime,
@@ -45,7 +47,7 @@ from mcpctl.spec.load_model import (
 )
 from mcpctl.spec.model import CallTool, GetPrompt, Metadata, ReadResource, ServerDef
 from mcpctl.spec.semantics import PinnedTools, Scope, check_exclusive, check_templates, one_of
-from mcpctl.spec.units import Duration
+from mcpctl.spec.units import Duration, parse_percent
 from mcpctl.spec.validate import Cursor
 
 ACTIONS = ("call", "read", "prompt", "list")
@@ -85,10 +87,27 @@ def build_load(doc: Cursor, *, metadata: Metadata, spec_hash: str, ctx: LoadCont
         scenario=scenario,
         profile=profile,
         thresholds=_thresholds(thresholds, [call.name for call in scenario], profile) if thresholds else (),
+        regression=_regression(doc.get("regression")),
         vars=variables,
         source=doc.source(),
         spec_hash=spec_hash,
     )
+
+
+def _regression(cursor: Cursor | None) -> Regression:
+    """``regression: {p99: +10%, error_rate: +0.5%}``: written metrics replace the defaults, ``off`` drops one."""
+    if cursor is None:
+        return Regression()
+    values: dict[str, float | None] = {}
+    for name, field in cursor.items():
+        text = str(field.plain())
+        if text == "off":
+            values[name] = None
+            continue
+        found = parsed(field, lambda t: parse_percent(t.removeprefix("+")).fraction)
+        if found is not None:
+            values[name] = found
+    return dataclasses.replace(Regression(), **values)  # keys checked by the schema
 
 
 def _data(cursor: Cursor | None, base_dir: str) -> DataSource | None:

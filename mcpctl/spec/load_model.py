@@ -134,6 +134,19 @@ class Threshold:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Regression:
+    """``regression``: how much worse than its baseline a run may get before ``--baseline`` fails it.
+    Latencies are relative (``p99: +10%``), the error rate is in percentage points (``+0.5%``); ``None``
+    leaves a metric out. A change must also pass a statistical test (mcpctl.engine.baseline)."""
+
+    p50: float | None = 0.10
+    p90: float | None = None
+    p95: float | None = None
+    p99: float | None = 0.10
+    error_rate: float | None = 0.005
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class LoadTestSpec:
     """``kind: LoadTest``: weighted calls sent to one server under a staged profile, with thresholds."""
 
@@ -150,6 +163,8 @@ class LoadTestSpec:
     scenario: tuple[LoadCall, ...]
     profile: Profile
     thresholds: tuple[Threshold, ...] = ()
+    regression: Regression = field(default_factory=Regression)
+    """Tolerances against a baseline run (``--baseline``)."""
     vars: Mapping[str, Plain] = field(default_factory=dict)
     """Values templates read as ``{{ vars.NAME }}``."""
     source: Source

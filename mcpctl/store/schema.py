@@ -150,6 +150,14 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (monitor, server, hour)
     );
     """,
+    # 5: named baselines: a run that later runs are compared with (--baseline NAME)
+    """
+    CREATE TABLE baselines (
+        name        TEXT PRIMARY KEY,
+        run_id      TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        set_at      REAL NOT NULL
+    );
+    """,
 )
 
 VERSION = len(MIGRATIONS)

@@ -35,6 +35,7 @@ def test_the_database_is_wal_migrated_and_ignored_by_git(tmp_path: Path) -> None
     assert tables == {
         *("runs", "suites", "cases", "mock_serves", "mock_calls"),
         *("alert_history", "alerts_active", "alert_acks", "silences", "monitor_events", "monitor_rollups"),
+        "baselines",
         "sqlite_sequence",  # kept by SQLite for the AUTOINCREMENT ids
     }
     conn.close()
