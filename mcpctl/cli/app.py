@@ -971,6 +971,22 @@ def auth_token(server: AuthServerArg, servers: ServersOpt = None) -> None:
     _finish(command.run_token(server, servers_file=servers))
 
 
+@app.command("trends")
+def trends_command(
+    spec: Annotated[
+        str | None, typer.Argument(help="Only this suite: its spec file, Kind/name or name.")
+    ] = None,
+    last: Annotated[int, typer.Option("--last", "-n", help="The last N recorded runs.")] = 20,
+    state_dir: StateDirOpt = None,
+    output: OutputOpt = "text",
+) -> None:
+    """Each case across recent runs: success rate, p50/p99, a sparkline, and the changes the newest run
+    made that its history says are significant (beyond 3 scaled MADs, or a pass turned into a failure)."""
+    from mcpctl.cli import trends as command
+
+    _finish(command.run_trends(spec, last=last, state_dir=state_dir, output=output))
+
+
 baseline_app = typer.Typer(
     name="baseline",
     no_args_is_help=True,

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime
 import time
 from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -18,8 +18,8 @@ from rich.table import Table
 from rich.text import Text
 
 from mcpctl.engine.monitor.window import RollingWindow
+from mcpctl.observe.sparkline import sparkline
 
-BARS: Final = "▁▂▃▄▅▆▇█"
 SPARK_SECONDS: Final = 300.0
 """How far back the latency sparkline reaches."""
 SPARK_WIDTH: Final = 30
@@ -27,19 +27,6 @@ RECENT: Final = 10
 """Events kept in the "latest events" panel."""
 HEALTH_STYLES: Final = {"healthy": "green", "degraded": "yellow", "unhealthy": "red", "offline": "bold red"}
 _ENDED: Final = frozenset({"resolved", "inactive"})
-
-
-def sparkline(values: Sequence[float | None]) -> str:
-    """One bar per value, scaled from the smallest to the largest; ``None`` (no data) is a blank."""
-    known = [v for v in values if v is not None]
-    if not known:
-        return " " * len(values)
-    low, high = min(known), max(known)
-    span = high - low
-    top = len(BARS) - 1
-    return "".join(
-        " " if v is None else BARS[round((v - low) / span * top) if span > 0 else 0] for v in values
-    )
 
 
 def _clock(ts: object) -> str:

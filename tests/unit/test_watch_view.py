@@ -8,7 +8,8 @@ import time
 import pytest
 from rich.console import Console
 
-from mcpctl.cli.watch_view import WatchView, describe, sparkline
+from mcpctl.cli.watch_view import WatchView, describe
+from mcpctl.observe.sparkline import sparkline
 
 NOW = 1_800_000_000.0  # 2027-01-15 08:00:00 UTC
 HELLO = {
