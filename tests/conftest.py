@@ -41,3 +41,6 @@ def _run_from_repo(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.Tem
     monkeypatch.setenv("PYTHONPATH", str(ROOT))
     # runs and mock call history go to a temporary state dir, never the checkout's .mcpctl/
     monkeypatch.setenv("MCPCTL_STATE_DIR", str(tmp_path_factory.mktemp("state")))
+    # run inside GitHub Actions, the suite must not see its workflow commands appear in every command's output
+    for name in ("GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY", "GITHUB_WORKSPACE"):
+        monkeypatch.delenv(name, raising=False)

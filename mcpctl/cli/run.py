@@ -12,7 +12,7 @@ from mcpctl.cli.handler import run_async
 from mcpctl.cli.progress import for_stderr, use_color
 from mcpctl.engine.results import RunResult
 from mcpctl.errors import UsageError
-from mcpctl.report import ReportTarget, parse_report, write_reports
+from mcpctl.report import ReportTarget, github, parse_report, write_reports
 from mcpctl.report.json import render_json
 from mcpctl.report.text import render_summary
 from mcpctl.spec.batch_model import TestOp
@@ -84,7 +84,34 @@ def run(options: dict[str, object], *, command: str) -> int:
             results.append(scenarios)
     if results:
         write_reports(_combined(results), targets, redact=specs.secrets.redact)
+        # in GitHub Actions: failures as annotations (on stderr when stdout is the JSON document)
+        stream = sys.stderr if output == "json" else sys.stdout
+        github.publish(_combined(results), redact=specs.secrets.redact, environ=os.environ, stream=stream)
+        if isinstance(options.get("baseline"), str):
+            codes.append(
+                _against_baseline(_combined(results), str(options["baseline"]), specs, directory, output)
+            )
     return worst(codes)
+
+
+def _against_baseline(current: RunResult, ref: str, specs: SpecSet, directory: Path, output: str) -> int:
+    """Compare the run with the baseline ``ref``: the table (on stderr under ``-o json``), 1 on a regression."""
+    from mcpctl.cli.baseline import EXIT_REGRESSED, check
+    from mcpctl.spec.load_model import Regression
+
+    tolerances = {spec.metadata.name: spec.regression for spec in specs.loads}
+
+    def say(text: str) -> None:
+        print(text, file=sys.stderr if output == "json" else sys.stdout, flush=True)
+
+    comparison = check(
+        current,
+        ref,
+        directory=directory,
+        regression_for=lambda suite: tolerances.get(suite.name, Regression()),
+        print_to=say,
+    )
+    return EXIT_REGRESSED if comparison is not None and comparison.regressions else 0
 
 
 def _run_loads(specs: SpecSet, *, directory: Path, output: str) -> tuple[list[RunResult], int]:

@@ -1,7 +1,7 @@
 """Reports written by ``--report FORMAT:PATH`` (repeatable): one renderer per format in :data:`FORMATS`.
 
-A renderer is a pure function from a run to text; this module parses the option and writes the
-files atomically, so a CI job never picks up half a report.
+A renderer is a pure function from a run to text (bytes for PDF); this module parses the option and
+writes the files atomically, so a CI job never picks up half a report.
 """
 
 from __future__ import annotations
@@ -13,18 +13,31 @@ from typing import Protocol
 
 from mcpctl.engine.results import RunResult
 from mcpctl.errors import UsageError
+from mcpctl.report.csv import render_csv
+from mcpctl.report.html import render_html
 from mcpctl.report.json import render_json
 from mcpctl.report.junit import render_junit
+from mcpctl.report.markdown import render_markdown
+from mcpctl.report.pdf import render_pdf
 from mcpctl.store import files
 
 
 class Renderer(Protocol):
     """Turns a run into the text of one report; every string it writes passes through ``redact``."""
 
-    def __call__(self, run: RunResult, *, redact: Callable[[str], str]) -> str: ...
+    def __call__(self, run: RunResult, *, redact: Callable[[str], str]) -> str | bytes: ...
 
 
-FORMATS: dict[str, Renderer] = {"json": render_json, "junit": render_junit}
+FORMATS: dict[str, Renderer] = {
+    "json": render_json,
+    "junit": render_junit,
+    "csv": render_csv,  # one row per case; `mcpctl report --columns` / rows="buckets" for the rest
+    "markdown": render_markdown,
+    "html": render_html,
+    "pdf": render_pdf,
+}
+BINARY = frozenset({"pdf"})
+"""Formats whose report is bytes, not text (never printed to a terminal)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -46,26 +59,31 @@ def parse_report(option: str) -> ReportTarget:
 def write_reports(run: RunResult, targets: Sequence[ReportTarget], *, redact: Callable[[str], str]) -> None:
     """Render ``run`` in each target's format and write it atomically (parent directories made)."""
     for target in targets:
-        text = FORMATS[target.format](run, redact=redact)
+        data = FORMATS[target.format](run, redact=redact)
         try:
-            write_atomic(target.path, text)
+            write_atomic(target.path, data)
         except OSError as exc:
             raise UsageError(f"--report {target.format}:{target.path}: cannot write: {exc}") from None
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` (UTF-8) all at once (parent directories made): see
+def write_atomic(path: Path, data: str | bytes) -> None:
+    """Replace ``path`` with ``data`` (text as UTF-8) all at once (parent directories made): see
     :func:`mcpctl.store.files.write_atomic`."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    files.write_atomic(path, text.encode("utf-8"))
+    files.write_atomic(path, data if isinstance(data, bytes) else data.encode("utf-8"))
 
 
 __all__ = [
+    "BINARY",
     "FORMATS",
     "Renderer",
     "ReportTarget",
     "parse_report",
+    "render_csv",
+    "render_html",
     "render_json",
     "render_junit",
+    "render_markdown",
+    "render_pdf",
     "write_reports",
 ]

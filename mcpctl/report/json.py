@@ -1,8 +1,10 @@
 """The JSON report (``--report json:PATH``, ``mcpctl test --output json``, ``mcpctl show -o json``).
 
-The shape is a public contract; add keys, never rename or remove them::
+The shape is a public contract; add keys, never rename or remove them (``schemas/report.schema.json``
+describes it; ``schemaVersion`` counts changes that are not additions)::
 
-    {"run": {"id", "command", "startedAt", "durationMs", "status", "exitCode",
+    {"schemaVersion": 1,
+     "run": {"id", "command", "startedAt", "durationMs", "status", "exitCode",
              "summary": {"passed", "failed", "error", "skipped", "total"}},
      "suites": [{"kind", "name", "server", "serverInfo", "protocol", "spec": {"path", "sha256"},
                  "startedAt", "durationMs", "status", "error",
@@ -26,6 +28,9 @@ import orjson
 from mcpctl.engine.results import CaseResult, RunResult, SuiteResult
 from mcpctl.report.totals import run_totals
 
+SCHEMA_VERSION = 1
+"""The version of the report's shape (``schemas/report.schema.json``)."""
+
 
 def iso8601(timestamp: float) -> str:
     """Unix time as ISO 8601 in UTC, e.g. ``2026-11-25T16:12:03.250Z``."""
@@ -35,7 +40,11 @@ def iso8601(timestamp: float) -> str:
 
 def render_json(run: RunResult, *, redact: Callable[[str], str]) -> str:
     """``run`` as indented JSON, every string passed through ``redact``."""
-    document = {"run": _run(run), "suites": [_suite(suite) for suite in run.suites]}
+    document = {
+        "schemaVersion": SCHEMA_VERSION,
+        "run": _run(run),
+        "suites": [_suite(suite) for suite in run.suites],
+    }
     return orjson.dumps(_redacted(document, redact), option=orjson.OPT_INDENT_2).decode()
 
 

@@ -10,6 +10,7 @@ anchors and aliases (which also rules out "billion laughs" bombs), other tags, n
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import os
 from collections.abc import Callable, Mapping, Sequence
@@ -76,8 +77,35 @@ def spec_files(paths: Sequence[str]) -> list[str]:
         )
         if not found:
             raise SpecError("directory holds no *.yaml or *.yml files", path=path)
-        files.extend(str(p) for p in found)
+        ignored = _ignored(root)
+        files.extend(str(p) for p in found if not ignored(p.relative_to(root)))
     return files
+
+
+IGNORE_FILE = ".mcpctlignore"
+
+
+def _ignored(root: Path) -> Callable[[Path], bool]:
+    """What a directory's ``.mcpctlignore`` leaves out of a walk: one glob pattern per line (``#`` comments),
+    matched against paths relative to the directory; ``ci/`` leaves out a whole directory. For YAML that lives
+    beside specs but is not one (CI pipelines, compose files); a file named on the command line is always
+    loaded."""
+    try:
+        lines = (root / IGNORE_FILE).read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return lambda relative: False
+    patterns = [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+
+    def ignored(relative: Path) -> bool:
+        text = relative.as_posix()
+        for pattern in patterns:
+            if pattern.endswith("/") and (text + "/").startswith(pattern):
+                return True
+            if fnmatch.fnmatch(text, pattern) or fnmatch.fnmatch(relative.name, pattern):
+                return True
+        return False
+
+    return ignored
 
 
 def load_documents(

@@ -8,7 +8,7 @@ import pytest
 
 from mcpctl.errors import SpecError
 from mcpctl.spec.env import Secrets
-from mcpctl.spec.loader import MAX_DEPTH, MAX_SPEC_BYTES, load_documents, load_paths
+from mcpctl.spec.loader import MAX_DEPTH, MAX_SPEC_BYTES, load_documents, load_paths, spec_files
 from mcpctl.spec.node import format_path, parse_path
 
 SUITE = """\
@@ -264,3 +264,15 @@ def test_longest_secret_is_redacted_first() -> None:
     secrets.add("abcdef")
     secrets.add("")
     assert secrets.redact("abcdef abc") == "*** ***"
+
+
+def test_a_directory_walk_leaves_out_what_its_mcpctlignore_names(tmp_path: Path) -> None:
+    (tmp_path / "ci").mkdir()
+    (tmp_path / "ci" / "github-actions.yml").write_text("on: push\njobs: {}\n")
+    (tmp_path / "docker-compose.yaml").write_text("services: {}\n")
+    (tmp_path / "suite.yaml").write_text("apiVersion: mcpctl/v1\n")
+    (tmp_path / ".mcpctlignore").write_text("# not specs\nci/\ndocker-compose.*\n")
+    assert spec_files([str(tmp_path)]) == [str(tmp_path / "suite.yaml")]
+    # named on the command line, a file is loaded whatever the ignore file says
+    named = str(tmp_path / "ci" / "github-actions.yml")
+    assert spec_files([named]) == [named]
