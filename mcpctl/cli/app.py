@@ -285,6 +285,13 @@ SelectOpt = Annotated[
 ConcurrencyOpt = Annotated[
     int | None, typer.Option("--concurrency", "-j", min=1, help="Override each suite's concurrency.")
 ]
+BaselineOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--baseline",
+        help="Compare with a baseline run (a name from mcpctl baseline set, or last-pass); exit 1 on a regression.",
+    ),
+]
 
 
 @app.command("test")
@@ -296,16 +303,14 @@ def run_tests(
     state_dir: StateDirOpt = None,
     select: SelectOpt = None,
     concurrency: ConcurrencyOpt = None,
+    baseline: BaselineOpt = None,
 ) -> None:
-    """Run the TestSuite documents of the given specs. Exit 0 all passed, 1 a test failed,
-    2 bad spec (nothing ran), 3 a server could not be reached."""
+    """Run the TestSuite documents of the given specs. Exit 0 all passed, 1 a test failed (or, with
+    --baseline, something regressed), 2 bad spec (nothing ran), 3 a server could not be reached."""
     from mcpctl.cli import run as command
 
-    _finish(
-        command.run(
-            _run_options(paths, servers, output, report, state_dir, select, concurrency), command="test"
-        )
-    )
+    options = _run_options(paths, servers, output, report, state_dir, select, concurrency)
+    _finish(command.run(options | {"baseline": baseline}, command="test"))
 
 
 @app.command()
@@ -328,6 +333,7 @@ def apply(
             "--resume", help="Finish batch run RUN (an id, a prefix or 'last'): done steps are skipped."
         ),
     ] = None,
+    baseline: BaselineOpt = None,
 ) -> None:
     """Validate every spec, then run each document by its kind: TestSuites, then BatchPlans (each a
     journaled run; see mcpctl plan). Exit 0 all good, 1 a failure, 2 bad spec (nothing ran), 3 a server
@@ -337,7 +343,7 @@ def apply(
     if not paths and resume is None:
         raise typer.BadParameter("give spec files or directories, or --resume RUN", param_hint="PATHS")
     options = _run_options(paths or [], servers, output, report, state_dir, select, concurrency)
-    _finish(command.run(options | {"yes": yes, "resume": resume}, command="apply"))
+    _finish(command.run(options | {"yes": yes, "resume": resume, "baseline": baseline}, command="apply"))
 
 
 @app.command("plan")
@@ -1025,6 +1031,43 @@ def baseline_rm(
     _finish(command.run_remove(name, state_dir=state_dir))
 
 
+@app.command("report")
+def report_command(
+    runs: Annotated[
+        list[str] | None,
+        typer.Argument(help="Run ids (or unique prefixes, or 'last'); several make one report."),
+    ] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="json, html, csv, junit, pdf or markdown.")
+    ] = "markdown",
+    out: Annotated[
+        str | None, typer.Option("--out", help="Write here (default: stdout; pdf needs a file).")
+    ] = None,
+    columns: Annotated[
+        str | None, typer.Option("--columns", help="csv: the columns to write, e.g. case,status,p99_ms.")
+    ] = None,
+    state_dir: StateDirOpt = None,
+) -> None:
+    """Render recorded runs (default: the last) as a report: json, html, csv, junit, pdf or markdown."""
+    from mcpctl.cli import report as command
+
+    _finish(command.run_report(runs or ["last"], state_dir=state_dir, fmt=fmt, out=out, columns=columns))
+
+
+@app.command("export")
+def export_command(
+    since: Annotated[str, typer.Option("--since", help="ISO 8601 date or time (UTC unless zoned).")],
+    until: Annotated[str | None, typer.Option("--until", help="Up to this date or time (excluded).")] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="csv or jsonl.")] = "csv",
+    out: Annotated[str | None, typer.Option("--out", help="Write here (default: stdout).")] = None,
+    state_dir: StateDirOpt = None,
+) -> None:
+    """Export every case of every run recorded since a date: one CSV row or JSON line each."""
+    from mcpctl.cli import export as command
+
+    _finish(command.run_export(since=since, until=until, fmt=fmt, out=out, state_dir=state_dir))
+
+
 alerts_app = typer.Typer(
     name="alerts",
     no_args_is_help=True,
@@ -1118,6 +1161,76 @@ def alerts_unsilence(
     from mcpctl.cli import alerts_store as command
 
     _finish(command.run_unsilence(silence, state_dir=state_dir))
+
+
+schedule_app = typer.Typer(
+    name="schedule",
+    no_args_is_help=True,
+    help="Run a Schedule's entries on their cron times, or print them for system cron and Kubernetes.",
+)
+app.add_typer(schedule_app)
+ScheduleNameOpt = Annotated[
+    str | None, typer.Option("--name", help="Which Schedule, when the files hold several.")
+]
+
+
+@schedule_app.command("run")
+def schedule_run(
+    paths: PathsArg,
+    name: ScheduleNameOpt = None,
+    state_dir: StateDirOpt = None,
+    seed: Annotated[
+        str | None, typer.Option("--seed", help="Seed of the jitter delays (default: host and schedule).")
+    ] = None,
+) -> None:
+    """Run each entry on its cron times until Ctrl-C (exit 130; SIGTERM 143), as mcpctl apply runs its
+    specs: a start and an end line per run, pings and notifications as the entries say."""
+    from mcpctl.cli import schedule as command
+    from mcpctl.store import state_dir as find_state_dir
+
+    _finish(command.run_schedule(paths, name=name, state_dir=find_state_dir(state_dir), seed=seed))
+
+
+@schedule_app.command("crontab")
+def schedule_crontab(
+    paths: PathsArg,
+    name: ScheduleNameOpt = None,
+    output_format: Annotated[
+        str, typer.Option("--format", help="all, crontab (lines for crontab -) or cronjob (Kubernetes YAML).")
+    ] = "all",
+    state_dir: Annotated[
+        str | None, typer.Option("--state-dir", help="The --state-dir the printed commands pass.")
+    ] = None,
+    image: Annotated[str, typer.Option("--image", help="CronJobs: the container image with mcpctl.")] = (
+        "mcpctl:latest"
+    ),
+    workdir: Annotated[
+        str, typer.Option("--workdir", help="CronJobs: where the schedule's directory is mounted.")
+    ] = "/specs",
+) -> None:
+    """Print the equivalent crontab lines (a CRON_TZ block per time zone) and Kubernetes CronJobs."""
+    from mcpctl.cli import schedule as command
+
+    _finish(
+        command.run_crontab(
+            paths, name=name, output_format=output_format, state_dir=state_dir, image=image, workdir=workdir
+        )
+    )
+
+
+@schedule_app.command("next")
+def schedule_next(
+    paths: PathsArg,
+    name: ScheduleNameOpt = None,
+    count: Annotated[int, typer.Option("--count", "-n", min=1, help="Fire times per entry.")] = 5,
+    after: Annotated[
+        str | None, typer.Option("--after", help="Start from this ISO time with offset (default now).")
+    ] = None,
+) -> None:
+    """Print each entry's next fire times, in its time zone."""
+    from mcpctl.cli import schedule as command
+
+    _finish(command.run_next(paths, name=name, count=count, after=after))
 
 
 def main() -> None:

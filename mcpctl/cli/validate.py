@@ -14,6 +14,7 @@ from mcpctl.spec.load_model import LoadTestSpec
 from mcpctl.spec.mock_model import MockServerSpec
 from mcpctl.spec.model import ServersSpec, TestSuiteSpec
 from mcpctl.spec.monitor_model import MonitorSpec
+from mcpctl.spec.schedule_model import ScheduleSpec
 
 
 def run(paths: list[str], *, servers_files: list[str], output: str) -> int:
@@ -46,6 +47,7 @@ _KINDS: dict[type, str] = {
     MonitorSpec: "Monitor",
     AlertRulesSpec: "AlertRules",
     AlertTestSpec: "AlertTest",
+    ScheduleSpec: "Schedule",
 }
 """The ``kind:`` each built record stands for."""
 

@@ -6,7 +6,8 @@ records, and checks what spans documents: names unique per kind, server names de
 known where used, calls to pinned servers naming pinned tools. Nothing is run and no server is
 contacted. This is the only module (with :mod:`mcpctl.spec.build_suite`, :mod:`mcpctl.spec.build_mock`,
 :mod:`mcpctl.spec.build_batch`, :mod:`mcpctl.spec.build_load`, :mod:`mcpctl.spec.build_fault` and
-:mod:`mcpctl.spec.build_monitor` and :mod:`mcpctl.spec.build_alerts`) that reads spec dicts.
+:mod:`mcpctl.spec.build_monitor`, :mod:`mcpctl.spec.build_alerts` and
+:mod:`mcpctl.spec.build_schedule`) that reads spec dicts.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from mcpctl.spec.build_fault import ScenarioContext, build_faults
 from mcpctl.spec.build_load import LoadContext, build_load
 from mcpctl.spec.build_mock import build_mock
 from mcpctl.spec.build_monitor import MonitorContext, build_monitor
+from mcpctl.spec.build_schedule import build_schedule
 from mcpctl.spec.build_suite import DEFAULT_TIMEOUT, SuiteContext, build_tests, duration, resolve
 from mcpctl.spec.env import Secrets
 from mcpctl.spec.fault_model import FaultScenarioSpec
@@ -46,6 +48,7 @@ from mcpctl.spec.model import (
     TestSuiteSpec,
 )
 from mcpctl.spec.monitor_model import MonitorSpec
+from mcpctl.spec.schedule_model import ScheduleSpec
 from mcpctl.spec.semantics import Locks, PinnedTools, Scope, check_templates, pinned_tools
 from mcpctl.spec.validate import Cursor, Problems, check_document, subject_of
 
@@ -58,6 +61,7 @@ Built = (
     | MonitorSpec
     | AlertRulesSpec
     | AlertTestSpec
+    | ScheduleSpec
 )
 """A built document of any kind."""
 
@@ -85,6 +89,8 @@ class SpecSet:
     """The AlertRules documents of the spec paths, in load order."""
     alert_tests: tuple[AlertTestSpec, ...] = ()
     """The AlertTest documents of the spec paths, in load order."""
+    schedules: tuple[ScheduleSpec, ...] = ()
+    """The Schedule documents of the spec paths, in load order."""
     secrets: Secrets
     """Every value substituted for ``${env:...}``: redact them from all output."""
 
@@ -166,6 +172,7 @@ def load_specs(
         monitors=monitors,
         alert_rules=tuple(spec for spec in specs if isinstance(spec, AlertRulesSpec)),
         alert_tests=tuple(spec for spec in specs if isinstance(spec, AlertTestSpec)),
+        schedules=tuple(spec for spec in specs if isinstance(spec, ScheduleSpec)),
         secrets=ctx.secrets,
     )
 
@@ -196,6 +203,11 @@ def _build_others(loaded: list[_Loaded], servers: Mapping[str, ServerDef], ctx: 
             base_dir = _base_dir(item)
             meta = _metadata(doc)
             item.spec = build_alert_test(doc, metadata=meta, spec_hash=_spec_hash(item), base_dir=base_dir)
+        elif item.kind == "Schedule":
+            base_dir = _base_dir(item)
+            item.spec = build_schedule(
+                doc, metadata=_metadata(doc), spec_hash=_spec_hash(item), base_dir=base_dir
+            )
 
 
 def _names(loaded: list[_Loaded], kind: str) -> set[str]:

@@ -24,6 +24,7 @@ KINDS: dict[str, str] = {
     "Monitor": "monitor.schema.json",
     "AlertRules": "alertrules.schema.json",
     "AlertTest": "alerttest.schema.json",
+    "Schedule": "schedule.schema.json",
 }
 """Every spec kind with a schema, by its ``kind:`` spelling → the schema's file name."""
 

@@ -153,6 +153,7 @@ def test_schema_lists_the_kinds_with_the_editor_hint() -> None:
         "Monitor        Servers probed on a schedule (ping, list, call or read), measured, and judged healthy, degraded, unhealthy or offline.",
         "AlertRules     Alerting rules over a Monitor's measurements (p50, p90, p99, error_rate, throughput, health), with for, keepFiringFor, labels, annotations; receivers, how alerts are grouped, repeated and escalated, and which alerts inhibit others.",
         "AlertTest      A unit test of AlertRules, as promtool test rules: synthetic series per server in expanding notation, and the alerts expected firing at given times.",
+        "Schedule       Spec runs on cron schedules (with time zones), with Healthchecks-style pings, notifications, jitter and a missed-run policy.",
         "",
         "Editor completion (yaml-language-server): start a spec file with the line for its kind:",
         f"  Servers        # yaml-language-server: $schema={ROOT}/schemas/servers.schema.json",
@@ -164,6 +165,7 @@ def test_schema_lists_the_kinds_with_the_editor_hint() -> None:
         f"  Monitor        # yaml-language-server: $schema={ROOT}/schemas/monitor.schema.json",
         f"  AlertRules     # yaml-language-server: $schema={ROOT}/schemas/alertrules.schema.json",
         f"  AlertTest      # yaml-language-server: $schema={ROOT}/schemas/alerttest.schema.json",
+        f"  Schedule       # yaml-language-server: $schema={ROOT}/schemas/schedule.schema.json",
         "or save one beside your specs (mcpctl schema TestSuite > testsuite.schema.json) and name it.",
     ]
 
@@ -180,5 +182,5 @@ def test_schema_of_an_unknown_kind() -> None:
     assert mcpctl("schema", "Deployment") == (
         2,
         "",
-        "mcpctl: error: unknown kind 'Deployment' (known: Servers, TestSuite, MockServer, BatchPlan, LoadTest, FaultScenario, Monitor, AlertRules, AlertTest)\n",
+        "mcpctl: error: unknown kind 'Deployment' (known: Servers, TestSuite, MockServer, BatchPlan, LoadTest, FaultScenario, Monitor, AlertRules, AlertTest, Schedule)\n",
     )

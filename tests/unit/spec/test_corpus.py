@@ -126,7 +126,7 @@ EXPECTED: dict[str, list[str]] = {
         "tests/unit/spec/corpus/kind-case.yaml:2:7: kind: unknown kind 'testsuite' (did you mean 'TestSuite'?)",
     ],
     "kind-not-string.yaml": [
-        "tests/unit/spec/corpus/kind-not-string.yaml:2:7: kind: expected a kind name, got a list (known: Servers, TestSuite, MockServer, BatchPlan, LoadTest, FaultScenario, Monitor, AlertRules, AlertTest)",
+        "tests/unit/spec/corpus/kind-not-string.yaml:2:7: kind: expected a kind name, got a list (known: Servers, TestSuite, MockServer, BatchPlan, LoadTest, FaultScenario, Monitor, AlertRules, AlertTest, Schedule)",
     ],
     "list-check-with-action.yaml": [
         "tests/unit/spec/corpus/list-check-with-action.yaml:9:14: TestSuite/broken: tests[0].expect.tools: tools list checks apply only to a test with no action and no steps (this test uses call)",
@@ -296,7 +296,7 @@ EXPECTED: dict[str, list[str]] = {
         "tests/unit/spec/corpus/unknown-field-test.yaml:8:5: TestSuite/broken: tests[0].expcet: unknown field 'expcet' (did you mean 'expect'?)",
     ],
     "unknown-kind.yaml": [
-        "tests/unit/spec/corpus/unknown-kind.yaml:2:7: kind: unknown kind 'Deployment' (known: Servers, TestSuite, MockServer, BatchPlan, LoadTest, FaultScenario, Monitor, AlertRules, AlertTest)",
+        "tests/unit/spec/corpus/unknown-kind.yaml:2:7: kind: unknown kind 'Deployment' (known: Servers, TestSuite, MockServer, BatchPlan, LoadTest, FaultScenario, Monitor, AlertRules, AlertTest, Schedule)",
     ],
     "unknown-server.yaml": [
         "tests/unit/spec/corpus/unknown-server.yaml:4:9: TestSuite/broken: server: unknown server 'github' (no servers are defined: add a Servers document or pass --servers)",

@@ -256,7 +256,7 @@ def test_the_valid_specs_are_valid(tmp_path: Path) -> None:
             "kind: TestSuite",
             "kind: Deployment",
             [
-                "2:7: kind: unknown kind 'Deployment' (known: Servers, TestSuite, MockServer, BatchPlan, LoadTest, FaultScenario, Monitor, AlertRules, AlertTest)",
+                "2:7: kind: unknown kind 'Deployment' (known: Servers, TestSuite, MockServer, BatchPlan, LoadTest, FaultScenario, Monitor, AlertRules, AlertTest, Schedule)",
             ],
             id="unknown-kind",
         ),
