@@ -69,7 +69,10 @@ def baseline_run(store: Store, ref: str, current: RunResult) -> RunResult | None
         return store.get_run(get_baseline(store, ref).run_id)
     wanted = {f"{s.kind}/{s.name}" for s in current.suites}
     for summary in store.list_runs(limit=SEARCHED):
-        if summary.id != current.run_id and summary.status == "passed" and wanted & set(summary.suites):
+        # runs of this invocation (apply records suites, plans and loads as runs of their own) are not earlier
+        if summary.started_at >= current.started_at or summary.id == current.run_id:
+            continue
+        if summary.status == "passed" and wanted & set(summary.suites):
             return store.get_run(summary.id)
     return None
 
@@ -81,16 +84,17 @@ def check(
     directory: Path,
     regression_for: Callable[[SuiteResult], Regression],
     print_to: Callable[[str], None] = print,
-) -> int:
-    """Compare ``current`` (already stored) with the baseline ``ref``; print the table; 1 on a regression."""
+) -> Comparison | None:
+    """Compare ``current`` (already stored) with the baseline ``ref`` and print the table (exit
+    :data:`EXIT_REGRESSED` when the comparison has regressions); ``None`` when there is no baseline run."""
     with open_store(directory) as store:
         baseline = baseline_run(store, ref, current)
     if baseline is None:
         print_to(f"no earlier passing run with these suites: nothing to compare with ({LAST_PASS})")
-        return 0
-    comparison: Comparison = compare(baseline, current, regression_for=regression_for)
+        return None
+    comparison = compare(baseline, current, regression_for=regression_for)
     print_to(render(comparison))
-    return EXIT_REGRESSED if comparison.regressions else 0
+    return comparison
 
 
 def check_option(ref: str | None) -> str | None:

@@ -12,14 +12,18 @@ from pathlib import Path
 
 import orjson
 
+from mcpctl.cli.baseline import EXIT_REGRESSED, check
 from mcpctl.cli.handler import EXIT_OK, run_async
 from mcpctl.cli.load_view import Redact, load_view, summaries
 from mcpctl.cli.load_workers import run_worker, run_workers, worker_argv
+from mcpctl.engine.baseline import Comparison
 from mcpctl.engine.load.metrics import LoadResult
 from mcpctl.engine.load.record import load_suite
 from mcpctl.engine.load.result_json import to_json
 from mcpctl.engine.load.runner import run_load, seed_for
 from mcpctl.engine.load.shard import parse_shard, part_seed, shard_spec
+from mcpctl.engine.recommend import recommend
+from mcpctl.engine.recommend import render as render_recommendations
 from mcpctl.engine.results import RunResult
 from mcpctl.errors import UsageError
 from mcpctl.spec.build import SpecSet, load_specs
@@ -88,8 +92,15 @@ def run(
     recorded = record(done, command="load", state_dir=state_dir, redact=redact) if done else None
     run_id = recorded.run_id if recorded is not None else None
     _print(done, output=output, redact=redact, shard=shard)
-    if recorded is not None and baseline is not None:
-        code = max(code, _against_baseline(recorded, baseline, done, state_dir=state_dir, output=output))
+    if recorded is not None:
+        comparison = None
+        if baseline is not None:
+            comparison = _against_baseline(recorded, baseline, done, state_dir=state_dir, output=output)
+            code = max(code, EXIT_REGRESSED if comparison is not None and comparison.regressions else EXIT_OK)
+        profiles = {spec.metadata.name: spec.profile for _, spec in done}
+        advice = render_recommendations(recommend(recorded, comparison=comparison, profiles=profiles))
+        if advice and output == "text":  # (JSON output stays the document alone)
+            print(advice, flush=True)
     if done:
         document = results_document([result for result, _ in done], redact=redact, shard=shard)
         for path in report_paths:
@@ -106,9 +117,7 @@ def _against_baseline(
     *,
     state_dir: str | None,
     output: str,
-) -> int:
-    from mcpctl.cli.baseline import check
-
+) -> Comparison | None:
     tolerances = {spec.metadata.name: spec.regression for _, spec in done}
 
     def say(text: str) -> None:

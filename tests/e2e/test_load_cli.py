@@ -118,14 +118,20 @@ def test_a_passing_open_model_run_prints_the_summary_and_exits_0(project: Path) 
     assert lines[14] == "thresholds:"
     assert lines[15].startswith("  ✓ p99 < 5s: ")
     assert lines[16] == f"  ✓ error_rate < 60%: {100 * refuse / 40:.4g}%"
-    assert re.fullmatch(r"run (\S+): mcpctl show \1", lines[17])
-    assert len(lines) == 18
+    # every failed call is the refusing tool's is_error: the recommendation says so, with the numbers
+    assert lines[17] == (
+        "recommendation [errors in one class] LoadTest/steady: errors concentrate in one class, is_error: one"
+        f" cause to fix, not many ({refuse} of {refuse} failed calls (100%) were is_error; {refuse} of 40 calls"
+        f" failed ({100 * refuse / 40:.1f}%))"
+    )
+    assert re.fullmatch(r"run (\S+): mcpctl show \1", lines[18])
+    assert len(lines) == 19
 
 
 def test_a_broken_abort_threshold_stops_the_test_and_exits_1(project: Path) -> None:
     done = mcpctl("load", "load.yaml", "--select", "breaking", "--seed", "1", cwd=project)
     assert done.returncode == 1, done.stderr
-    tail = done.stdout.splitlines()[-5:-1]
+    tail = _without_advice(done.stdout)[-5:-1]
     assert tail[0] == "thresholds:"
     assert tail[1].startswith("  ✓ p99 < 5s: ")
     assert tail[2:] == [
@@ -197,6 +203,11 @@ def test_a_report_other_than_json_exits_2(project: Path) -> None:
     )
 
 
+def _without_advice(stdout: str) -> list[str]:
+    """The lines of ``stdout`` but the recommendations (tested on their own above)."""
+    return [line for line in stdout.splitlines() if not line.startswith("recommendation [")]
+
+
 def test_the_run_is_recorded_and_shown_again(project: Path) -> None:
     done = mcpctl("load", "load.yaml", "--select", "steady", "--seed", "1", cwd=project)
     assert done.returncode == 0, done.stderr
@@ -207,8 +218,8 @@ def test_the_run_is_recorded_and_shown_again(project: Path) -> None:
     ]  # fmt: skip
     shown = mcpctl("show", run_id, cwd=project)
     assert shown.returncode == 0, shown.stderr
-    # the summary mcpctl load printed, from the whole result the run keeps
-    summary = done.stdout.splitlines()[:-1]
+    # the summary mcpctl load printed, from the whole result the run keeps (its advice is printed once)
+    summary = _without_advice(done.stdout)[:-1]
     assert shown.stdout.splitlines()[-len(summary) :] == summary
     assert "LoadTest/steady  threshold error_rate < 60%" in shown.stdout
     document = json.loads(mcpctl("show", run_id, "-o", "json", cwd=project).stdout)
