@@ -223,7 +223,9 @@ def test_bad_input_is_refused_before_anything_runs(tmp_path: Path) -> None:
     gone = mcpctl("watch", "--connect", "http://127.0.0.1:1", "-o", "jsonl", cwd=tmp_path)
     assert (bad.returncode, bad.stdout) == (2, "")
     why = "timeout (1s) must be shorter than interval (500ms): a probe ends before the next"
-    assert bad.stderr == (f"mcpctl: error: monitor.yaml:6:97: Monitor/one: servers[0].timeout: {why}\n")
+    # the column depends on the checkout's path, written into line 6 before the field
+    column = bad_spec.splitlines()[5].index("1s") + 1
+    assert bad.stderr == f"mcpctl: error: monitor.yaml:6:{column}: Monitor/one: servers[0].timeout: {why}\n"
     assert (neither.returncode, neither.stderr) == (
         2,
         "mcpctl: error: give either FILE (run its Monitor here) or --connect URL (a running mcpctl monitor)\n",
