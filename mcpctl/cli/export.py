@@ -10,7 +10,6 @@ case, so the file stands alone in a spreadsheet or a data warehouse.
 from __future__ import annotations
 
 import csv
-import dataclasses
 import io
 import sys
 from collections.abc import Iterator
@@ -24,7 +23,7 @@ from mcpctl.engine.results import RunResult
 from mcpctl.errors import McpctlError, UsageError
 from mcpctl.report import write_atomic
 from mcpctl.report.csv import CASE_COLUMNS, case_rows, suite_cases
-from mcpctl.report.json import iso8601
+from mcpctl.report.json import case_json, iso8601
 from mcpctl.store import Store, open_store
 from mcpctl.store import state_dir as resolve_state_dir
 
@@ -99,18 +98,5 @@ def _jsonl(runs: list[RunResult]) -> Iterator[str]:
                 "specPath": suite.spec_path,
             }
             for case in suite_cases(suite):
-                line = {
-                    **head,
-                    "name": case.name,
-                    "status": case.status,
-                    "durationMs": case.duration_ms,
-                    "attempts": case.attempts,
-                    "flaky": case.flaky,
-                    "message": case.message,
-                    "details": list(case.details),
-                    "latency": None if case.latency is None else dataclasses.asdict(case.latency),
-                    "output": case.output,
-                    "file": case.file,
-                    "line": case.line,
-                }
+                line = {**head, **case_json(case)}
                 yield orjson.dumps(line).decode() + "\n"

@@ -79,12 +79,13 @@ def _suite(suite: SuiteResult) -> dict[str, object]:
         "durationMs": suite.duration_ms,
         "status": suite.status,
         "error": suite.error,
-        "cases": [_case(case) for case in suite.cases],
+        "cases": [case_json(case) for case in suite.cases],
         "attachment": orjson.loads(suite.attachment) if suite.attachment else None,
     }
 
 
-def _case(case: CaseResult) -> dict[str, object]:
+def case_json(case: CaseResult) -> dict[str, object]:
+    """One case as the JSON report writes it (``mcpctl export --format jsonl`` writes the same)."""
     return {
         "name": case.name,
         "status": case.status,

@@ -31,10 +31,9 @@ from mcpctl.spec.alert_model import (
 from mcpctl.spec.alert_rules import Rule, parse_condition
 from mcpctl.spec.alert_series import parse_series
 from mcpctl.spec.build_receivers import build_escalation, build_inhibit, build_receivers
-from mcpctl.spec.build_suite import duration, parsed, resolve
+from mcpctl.spec.build_suite import duration, parsed, positive_duration, resolve
 from mcpctl.spec.model import Metadata
-from mcpctl.spec.semantics import check_unique, stray_reference, template_strings
-from mcpctl.spec.templating import TemplateError, compile_template
+from mcpctl.spec.semantics import check_template, check_unique, template_strings
 from mcpctl.spec.units import Duration
 from mcpctl.spec.validate import Cursor
 
@@ -55,7 +54,7 @@ def build_alert_rules(doc: Cursor, *, metadata: Metadata, spec_hash: str) -> Ale
         route=dataclasses.replace(route, escalation=escalation) if escalation else route,
         receivers=receivers,
         inhibit=build_inhibit(doc.get("inhibit")),
-        evaluation_interval=_positive(doc.get("evaluationInterval")) or DEFAULT_EVALUATION_INTERVAL,
+        evaluation_interval=positive_duration(doc.get("evaluationInterval")) or DEFAULT_EVALUATION_INTERVAL,
         spec_hash=spec_hash,
         source=doc.source(),
     )
@@ -97,15 +96,7 @@ def _strings(cursor: Cursor | None) -> dict[str, str]:
 
 def _check_annotations(cursor: Cursor | None) -> None:
     for found in template_strings(cursor):
-        text = str(found.plain())
-        try:
-            compile_template(text)
-        except TemplateError as exc:
-            found.error(str(exc))
-            continue
-        stray = stray_reference(text, ANNOTATION_NAMES)
-        if stray is not None:
-            found.error(f"unknown name {stray!r} (annotations can use: {', '.join(ANNOTATION_NAMES)})")
+        check_template(found, ANNOTATION_NAMES, what="annotations")
 
 
 def _route(cursor: Cursor | None) -> AlertRoute:
@@ -117,17 +108,9 @@ def _route(cursor: Cursor | None) -> AlertRoute:
         if group_by is not None
         else _DEFAULT_ROUTE.group_by,
         group_wait=duration(cursor.get("groupWait")) or _DEFAULT_ROUTE.group_wait,
-        group_interval=_positive(cursor.get("groupInterval")) or _DEFAULT_ROUTE.group_interval,
-        repeat_interval=_positive(cursor.get("repeatInterval")) or _DEFAULT_ROUTE.repeat_interval,
+        group_interval=positive_duration(cursor.get("groupInterval")) or _DEFAULT_ROUTE.group_interval,
+        repeat_interval=positive_duration(cursor.get("repeatInterval")) or _DEFAULT_ROUTE.repeat_interval,
     )
-
-
-def _positive(cursor: Cursor | None) -> Duration | None:
-    found = duration(cursor)
-    if cursor is not None and found is not None and found.seconds <= 0:
-        cursor.error("must be longer than 0s")
-        return None
-    return found
 
 
 # -- AlertTest ----------------------------------------------------------------------------------
@@ -139,7 +122,7 @@ def build_alert_test(doc: Cursor, *, metadata: Metadata, spec_hash: str, base_di
     rules_file = resolve(base_dir, str(rules.plain()))
     if not os.path.isfile(rules_file):
         rules.error(f"no such file: {rules_file} (the AlertRules file, relative to this file)")
-    interval = _positive(doc.get("interval")) or DEFAULT_TEST_INTERVAL
+    interval = positive_duration(doc.get("interval")) or DEFAULT_TEST_INTERVAL
     series = {
         server: {metric: _series(text, metric) for metric, text in metrics.items()}
         for server, metrics in doc.required("series").items()

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from mcpctl.spec.alert_matchers import Matcher, parse_matcher
 from mcpctl.spec.alert_model import CONSOLE, NO_WAIT, Escalation, InhibitRule
-from mcpctl.spec.build_suite import duration, parsed
+from mcpctl.spec.build_suite import duration, parsed, positive_duration
 from mcpctl.spec.receiver_model import (
     DEFAULT_ATTEMPTS,
     DEFAULT_BACKOFF,
@@ -23,9 +23,7 @@ from mcpctl.spec.receiver_model import (
     ReceiverKind,
     WebhookTarget,
 )
-from mcpctl.spec.semantics import check_exclusive, check_unique, stray_reference
-from mcpctl.spec.templating import TemplateError, compile_template
-from mcpctl.spec.units import Duration
+from mcpctl.spec.semantics import check_exclusive, check_template, check_unique
 from mcpctl.spec.validate import Cursor
 
 KINDS: tuple[ReceiverKind, ...] = ("console", "webhook", "slack", "email", "alertmanager")
@@ -80,7 +78,7 @@ def _email(body: Cursor) -> EmailTarget | None:
     )
     subject = body.get("subject")
     if subject is not None:
-        _check_subject(subject)
+        check_template(subject, SUBJECT_NAMES, what="a subject")
     smarthost = body.required("smarthost")
     port = str(smarthost.plain()).rpartition(":")[2]
     if not 0 < int(port) < 65536:
@@ -98,35 +96,15 @@ def _email(body: Cursor) -> EmailTarget | None:
     )
 
 
-def _check_subject(cursor: Cursor) -> None:
-    text = str(cursor.plain())
-    try:
-        compile_template(text)
-    except TemplateError as exc:
-        cursor.error(str(exc))
-        return
-    stray = stray_reference(text, SUBJECT_NAMES)
-    if stray is not None:
-        cursor.error(f"unknown name {stray!r} (a subject can use: {', '.join(SUBJECT_NAMES)})")
-
-
 def _delivery(cursor: Cursor | None) -> Delivery:
     if cursor is None:
         return Delivery()
     attempts = cursor.integer("attempts")
     return Delivery(
-        timeout=_positive(cursor.get("timeout")) or DEFAULT_DELIVERY_TIMEOUT,
+        timeout=positive_duration(cursor.get("timeout")) or DEFAULT_DELIVERY_TIMEOUT,
         attempts=attempts if attempts is not None else DEFAULT_ATTEMPTS,
         backoff=duration(cursor.get("backoff")) or DEFAULT_BACKOFF,
     )
-
-
-def _positive(cursor: Cursor | None) -> Duration | None:
-    found = duration(cursor)
-    if cursor is not None and found is not None and found.seconds <= 0:
-        cursor.error("must be longer than 0s")
-        return None
-    return found
 
 
 def build_escalation(route: Cursor | None, receivers: Cursor | None) -> tuple[Escalation, ...]:

@@ -160,6 +160,15 @@ def duration(cursor: Cursor | None) -> Duration | None:
     return parsed(cursor, parse_duration)
 
 
+def positive_duration(cursor: Cursor | None) -> Duration | None:
+    """The duration at ``cursor``, which must be longer than 0s (``None`` if absent, or after reporting)."""
+    found = duration(cursor)
+    if cursor is not None and found is not None and found.seconds <= 0:
+        cursor.error("must be longer than 0s")
+        return None
+    return found
+
+
 def regex(cursor: Cursor | None) -> re.Pattern[str] | None:
     """The regular expression at ``cursor`` (``None`` if absent, or after reporting a bad one)."""
     if cursor is None:

@@ -206,6 +206,20 @@ def template_strings(cursor: Cursor | None) -> Iterator[Cursor]:
         yield from template_strings(child)
 
 
+def check_template(cursor: Cursor, readable: Collection[str], *, what: str) -> None:
+    """Report at ``cursor`` a template that does not compile in the sandbox, or that reads a name outside
+    ``readable`` (``what`` names the field in the message: ``annotations``, ``a subject``)."""
+    text = str(cursor.plain())
+    try:
+        compile_template(text)
+    except TemplateError as exc:
+        cursor.error(str(exc))
+        return
+    stray = stray_reference(text, readable)
+    if stray is not None:
+        cursor.error(f"unknown name {stray!r} ({what} can use: {', '.join(readable)})")
+
+
 def stray_reference(text: str, readable: Collection[str]) -> str | None:
     """The first name ``text`` reads outside ``readable`` (and the template functions), dotted
     (``steps.a.id``), or ``None``.
