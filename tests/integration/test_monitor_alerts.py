@@ -15,17 +15,8 @@ from mcpctl.engine.monitor.service import Monitoring, ServiceConfig, run_service
 from mcpctl.store import alerts as stored
 from mcpctl.store import open_store
 from tests.integration.alert_peers import WebhookCollector, wait_until, webhook_collector
+from tests.integration.monitor_mocks import FLAKY
 
-FLAKY = """\
-apiVersion: mcpctl/v1
-kind: MockServer
-metadata: {name: flaky}
-tools:
-  - name: work
-    inputSchema: {type: object}
-    behaviour: {errorRate: 100%}
-    default: {text: done}
-"""
 SPECS = """\
 apiVersion: mcpctl/v1
 kind: Monitor

@@ -6,10 +6,7 @@ and that server's own alert is inhibited."""
 from __future__ import annotations
 
 import re
-import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import trio
@@ -19,18 +16,9 @@ from mcpctl.store import alerts as stored
 from mcpctl.store import open_store
 from testing.paths import EVERYTHING_JS, NODE, ROOT
 from tests.integration.alert_peers import wait_until
-from tests.integration.conftest import RunningServer, free_port, start_server
+from tests.integration.conftest import free_port
+from tests.integration.monitor_mocks import set_switch, switch_server
 
-SWITCH = """\
-apiVersion: mcpctl/v1
-kind: MockServer
-metadata: {name: switch}
-tools:
-  - name: work
-    inputSchema: {type: object}
-    behaviour: BEHAVIOUR
-    default: {text: done}
-"""
 HEALTHY = "{}"
 SLOW = "{latency: 250ms}"
 FAILING = "{latency: 250ms, errorRate: 100%}"
@@ -56,27 +44,6 @@ route: {groupWait: 0s, groupInterval: 1s}
 """
 
 
-@contextmanager
-def _switch(path: Path, port: int) -> Iterator[RunningServer]:
-    argv = [
-        sys.executable,
-        "-m",
-        "mcpctl",
-        "mock",
-        "serve",
-        str(path),
-        "--http",
-        f"127.0.0.1:{port}",
-        "--watch",
-    ]
-    with start_server(argv, port=port, path="/mcp") as server:
-        yield server
-
-
-def _set(path: Path, behaviour: str) -> None:
-    path.write_text(SWITCH.replace("BEHAVIOUR", behaviour))
-
-
 def _health(monitoring: Monitoring, server: str) -> str | None:
     return monitoring.state.servers[server].health
 
@@ -87,7 +54,7 @@ def _changes(monitoring: Monitoring, server: str) -> list[dict[str, object]]:
 
 async def test_health_goes_through_every_state_and_back(tmp_path: Path) -> None:
     switch = tmp_path / "switch.yaml"
-    _set(switch, HEALTHY)
+    set_switch(switch, HEALTHY)
     port = free_port()
     text = (
         SPECS.replace("WEATHER", str(ROOT / "examples" / "weather.yaml"))
@@ -97,26 +64,26 @@ async def test_health_goes_through_every_state_and_back(tmp_path: Path) -> None:
     )
     (tmp_path / "monitor.yaml").write_text(text)
     config = ServiceConfig(paths=(str(tmp_path / "monitor.yaml"),), state_dir=tmp_path / "state")
-    with _switch(switch, port) as first:
+    with switch_server(switch, port) as first:
         async with trio.open_nursery() as nursery:
             monitoring: Monitoring = await nursery.start(run_service, config)
             for server in ("weather", "everything", "switch", "api"):
                 await wait_until(
                     lambda s=server: _health(monitoring, s) == "healthy", timeout=20, what=server
                 )  # type: ignore[misc]
-            _set(switch, SLOW)
+            set_switch(switch, SLOW)
             await wait_until(lambda: _health(monitoring, "switch") == "degraded", timeout=10, what="degraded")
-            _set(switch, FAILING)
+            set_switch(switch, FAILING)
             await wait_until(
                 lambda: _health(monitoring, "switch") == "unhealthy", timeout=10, what="unhealthy"
             )
-            _set(switch, HEALTHY)  # the next start serves a healthy mock
+            set_switch(switch, HEALTHY)  # the next start serves a healthy mock
             first.process.terminate()
             await wait_until(lambda: _health(monitoring, "switch") == "offline", timeout=10, what="offline")
             await wait_until(lambda: _health(monitoring, "api") == "offline", timeout=10, what="api offline")
             impacted = monitoring.state.impacted("api")
             await trio.sleep(3.5)  # the failing samples age out of the 3s window while it is down
-            with _switch(switch, port):
+            with switch_server(switch, port):
                 back = time.monotonic()
                 await wait_until(lambda: _health(monitoring, "switch") == "healthy", timeout=10, what="back")
                 assert time.monotonic() - back < 3.0

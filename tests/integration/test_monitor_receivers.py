@@ -7,10 +7,7 @@ notified once. (The timing logic itself is tested on a fake clock in tests/unit/
 from __future__ import annotations
 
 import email
-import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import trio
@@ -25,18 +22,9 @@ from tests.integration.alert_peers import (
     wait_until,
     webhook_collector,
 )
-from tests.integration.conftest import RunningServer, free_port, start_server
+from tests.integration.conftest import free_port
+from tests.integration.monitor_mocks import set_switch, switch_server
 
-SWITCH = """\
-apiVersion: mcpctl/v1
-kind: MockServer
-metadata: {name: switch}
-tools:
-  - name: work
-    inputSchema: {type: object}
-    behaviour: BEHAVIOUR
-    default: {text: done}
-"""
 SPECS = """\
 apiVersion: mcpctl/v1
 kind: Monitor
@@ -73,23 +61,6 @@ route:
 """
 
 
-@contextmanager
-def _switch(path: Path, port: int) -> Iterator[RunningServer]:
-    argv = [
-        sys.executable,
-        "-m",
-        "mcpctl",
-        "mock",
-        "serve",
-        str(path),
-        "--http",
-        f"127.0.0.1:{port}",
-        "--watch",
-    ]
-    with start_server(argv, port=port, path="/mcp") as server:
-        yield server
-
-
 def _statuses(collector: WebhookCollector, path: str) -> list[str]:
     """The status of each body received on ``path`` (Slack's from its ``[FIRING:1] ...`` text)."""
     found = []
@@ -106,7 +77,7 @@ def _alert_events(monitoring: Monitoring) -> list[dict[str, object]]:
 
 async def test_notifications_reach_every_receiver_escalate_and_resolve_once(tmp_path: Path) -> None:
     switch = tmp_path / "switch.yaml"
-    switch.write_text(SWITCH.replace("BEHAVIOUR", "{}"))
+    set_switch(switch, "{}")
     port = free_port()
     state_dir = tmp_path / "state"
     with webhook_collector() as collector, smtp_server() as smtp, alertmanager(f"{collector.url}/am") as am:
@@ -119,12 +90,12 @@ async def test_notifications_reach_every_receiver_escalate_and_resolve_once(tmp_
         )
         (tmp_path / "monitor.yaml").write_text(spec)
         config = ServiceConfig(paths=(str(tmp_path / "monitor.yaml"),), state_dir=state_dir)
-        with _switch(switch, port):
+        with switch_server(switch, port):
             async with trio.open_nursery() as nursery:
                 monitoring: Monitoring = await nursery.start(run_service, config)
                 server = monitoring.state.servers["switch"]
                 await wait_until(lambda: server.health == "healthy", timeout=10, what="healthy")
-                switch.write_text(SWITCH.replace("BEHAVIOUR", "{errorRate: 100%}"))
+                set_switch(switch, "{errorRate: 100%}")
 
                 await wait_until(
                     lambda: _statuses(collector, "/slack") == ["firing"], timeout=10, what="slack"
@@ -148,7 +119,7 @@ async def test_notifications_reach_every_receiver_escalate_and_resolve_once(tmp_
                 paged = len(collector.at("/pager"))
                 skipped_while_failing = server.skipped
 
-                switch.write_text(SWITCH.replace("BEHAVIOUR", "{}"))
+                set_switch(switch, "{}")
                 await wait_until(
                     lambda: "resolved" in _statuses(collector, "/slack"), timeout=10, what="resolve"
                 )

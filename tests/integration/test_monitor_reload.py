@@ -10,17 +10,8 @@ import trio
 
 from mcpctl.engine.monitor.service import Monitoring, ServiceConfig, run_service
 from tests.integration.alert_peers import wait_until
+from tests.integration.monitor_mocks import FLAKY
 
-FLAKY = """\
-apiVersion: mcpctl/v1
-kind: MockServer
-metadata: {name: flaky}
-tools:
-  - name: work
-    inputSchema: {type: object}
-    behaviour: {errorRate: 100%}
-    default: {text: done}
-"""
 MONITOR = """\
 apiVersion: mcpctl/v1
 kind: Monitor
