@@ -16,19 +16,10 @@ from mcpctl.engine.monitor.loop import MonitorState, run_monitor
 from mcpctl.spec.model import Expect, Metadata, Source, StdioServer, TextMatch
 from mcpctl.spec.monitor_model import HealthCondition, HealthRules, MonitoredServer, MonitorSpec, Probe
 from mcpctl.spec.units import Duration
+from tests.integration.monitor_mocks import FLAKY
 
 SOURCE = Source(path="monitor.yaml", line=1, column=1)
 MOCK = (sys.executable, "-m", "mcpctl", "mock", "serve")
-FLAKY = """\
-apiVersion: mcpctl/v1
-kind: MockServer
-metadata: {name: flaky}
-tools:
-  - name: work
-    inputSchema: {type: object}
-    behaviour: {errorRate: 100%}
-    default: {text: done}
-"""
 SLOW = FLAKY.replace("flaky", "slow").replace("{errorRate: 100%}", "{latency: 2s}")
 RULES = HealthRules(
     window=Duration(seconds=60.0),
