@@ -44,3 +44,9 @@ def invoke(*args: str) -> tuple[int, str, str]:
     elif result.exception is not None and not isinstance(result.exception, SystemExit):
         raise result.exception
     return code, result.stdout, stderr.getvalue()
+
+
+def without_advice(stdout: str) -> list[str]:
+    """The lines of a run command's ``stdout`` but its recommendations (``recommendation [rule] ...``),
+    for tests about the rest of its summary."""
+    return [line for line in stdout.splitlines() if not line.startswith("recommendation [")]

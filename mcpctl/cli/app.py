@@ -1046,12 +1046,36 @@ def report_command(
     columns: Annotated[
         str | None, typer.Option("--columns", help="csv: the columns to write, e.g. case,status,p99_ms.")
     ] = None,
+    monitor: Annotated[
+        str | None,
+        typer.Option(
+            "--monitor", help="Report this monitor's window (health, hourly latency, alerts), not runs."
+        ),
+    ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option("--since", help="--monitor: from this ISO 8601 date or time (UTC unless zoned)."),
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option("--until", help="--monitor: up to this ISO 8601 date or time.")
+    ] = None,
     state_dir: StateDirOpt = None,
 ) -> None:
     """Render recorded runs (default: the last) as a report: json, html, csv, junit, pdf or markdown."""
     from mcpctl.cli import report as command
 
-    _finish(command.run_report(runs or ["last"], state_dir=state_dir, fmt=fmt, out=out, columns=columns))
+    _finish(
+        command.run_report(
+            runs or [],
+            state_dir=state_dir,
+            fmt=fmt,
+            out=out,
+            columns=columns,
+            monitor=monitor,
+            since=since,
+            until=until,
+        )
+    )
 
 
 @app.command("export")

@@ -22,10 +22,10 @@ from mcpctl.engine.load.record import load_suite
 from mcpctl.engine.load.result_json import to_json
 from mcpctl.engine.load.runner import run_load, seed_for
 from mcpctl.engine.load.shard import parse_shard, part_seed, shard_spec
-from mcpctl.engine.recommend import recommend
-from mcpctl.engine.recommend import render as render_recommendations
 from mcpctl.engine.results import RunResult
 from mcpctl.errors import UsageError
+from mcpctl.report.recommend import recommend
+from mcpctl.report.recommend import render as render_recommendations
 from mcpctl.spec.build import SpecSet, load_specs
 from mcpctl.spec.load_model import LoadTestSpec, Regression
 from mcpctl.store import new_run_id, open_store

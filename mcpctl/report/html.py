@@ -1,6 +1,7 @@
 """The HTML report (``--report html:PATH``): one self-contained file that opens from disk.
 
-Summary first (run, totals, a table of suites), then every failure in full (the spec's ``file:line``, the
+Summary first (run, totals, a table of suites), then the recommendations (when a rule of
+:mod:`mcpctl.report.recommend` fired), then every failure in full (the spec's ``file:line``, the
 message, the details, the request and the answer), then one section per suite: its cases in a sortable
 table, and by kind a LoadTest's percentiles, latency histogram, time series and error breakdown, a
 FaultScenario's faults against outcomes, a BatchPlan's items, retries and stop.
@@ -37,6 +38,7 @@ from mcpctl.engine.results import CaseResult, RunResult, SuiteResult
 from mcpctl.observe.histogram import LatencyHistogram
 from mcpctl.report import svg
 from mcpctl.report.json import iso8601
+from mcpctl.report.recommend import Recommendation, recommend
 from mcpctl.report.text import duration
 from mcpctl.report.totals import Totals, run_totals, suite_totals
 
@@ -98,6 +100,7 @@ class ReportView:
     suites: list[SuiteView]
     failures: list[Failure] = field(default_factory=list)
     more_failures: int = 0
+    recommendations: list[Recommendation] = field(default_factory=list)
 
 
 def render_html(run: RunResult, *, redact: Redact) -> str:
@@ -108,6 +111,13 @@ def render_html(run: RunResult, *, redact: Redact) -> str:
 def render_report(run: RunResult, *, redact: Redact, printable: bool) -> str:
     """The report page; ``printable``: the variant for PDF (no script, charts as images)."""
     view = report_view(run, redact=redact, printable=printable)
+    css, script, policy = page_assets(printable=printable)
+    template = environment().get_template("report.html.j2")
+    return template.render(run=view, css=css, script=script, policy=policy, printable=printable)
+
+
+def page_assets(*, printable: bool) -> tuple[Markup, Markup, str]:
+    """A report page's stylesheet, script ("" in print) and the Content-Security-Policy allowing just them."""
     css = _asset("print.css" if printable else "report.css")
     script = "" if printable else _asset("report.js")
     scripts = f"'{_digest(script)}'" if script else "'none'"
@@ -115,10 +125,7 @@ def render_report(run: RunResult, *, redact: Redact, printable: bool) -> str:
         "default-src 'none'; base-uri 'none'; form-action 'none'; img-src data:;"
         f" style-src '{_digest(css)}'; script-src {scripts}"
     )
-    template = environment().get_template("report.html.j2")
-    return template.render(
-        run=view, css=Markup(css), script=Markup(script), policy=policy, printable=printable
-    )
+    return Markup(css), Markup(script), policy
 
 
 @functools.cache
@@ -146,7 +153,7 @@ def _digest(text: str) -> str:
 _SIZE = re.compile(r'width="(\d+)" height="(\d+)"')
 
 
-def _image(chart: str) -> Markup:
+def image(chart: str) -> Markup:
     """An SVG chart as an ``<img>`` of SVG data, the form xhtml2pdf draws."""
     size = _SIZE.search(chart)
     width, height = (size.group(1), size.group(2)) if size else ("640", "220")
@@ -157,7 +164,7 @@ def _image(chart: str) -> Markup:
 
 def report_view(run: RunResult, *, redact: Redact, printable: bool = False) -> ReportView:
     """What the template shows of ``run``, on screen or in print."""
-    chart = _image if printable else Markup
+    chart = image if printable else Markup
     totals = run_totals(run)
     failures = [
         _failure(f"failure-{n}", suite, case, redact)
@@ -182,7 +189,18 @@ def report_view(run: RunResult, *, redact: Redact, printable: bool = False) -> R
         suites=[_suite(f"suite-{n}", suite, redact, printable) for n, suite in enumerate(run.suites)],
         failures=failures,
         more_failures=max(bad - len(failures), 0),
+        recommendations=redacted_recommendations(run, redact),
     )
+
+
+def redacted_recommendations(run: RunResult, redact: Redact) -> list[Recommendation]:
+    """The recommendations over ``run`` (:mod:`mcpctl.report.recommend`), every string redacted."""
+    return [
+        Recommendation(
+            rule=r.rule, subject=redact(r.subject), advice=redact(r.advice), evidence=redact(r.evidence)
+        )
+        for r in recommend(run)
+    ]
 
 
 def _counts(totals: Totals) -> list[tuple[str, int]]:
@@ -223,7 +241,7 @@ def _failure(anchor: str, suite: SuiteResult, case: CaseResult, redact: Redact) 
 
 
 def _suite(anchor: str, suite: SuiteResult, redact: Redact, printable: bool) -> SuiteView:
-    chart = _image if printable else Markup
+    chart = image if printable else Markup
     totals = suite_totals(suite)
     view = SuiteView(
         anchor=anchor,

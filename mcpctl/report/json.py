@@ -10,11 +10,14 @@ describes it; ``schemaVersion`` counts changes that are not additions)::
                  "startedAt", "durationMs", "status", "error",
                  "cases": [{"name", "status", "durationMs", "attempts", "flaky", "message", "details",
                             "latency", "output", "file", "line"}],
-                 "attachment"}]}
+                 "attachment"}],
+     "recommendations": [{"rule", "subject", "advice", "evidence"}]}
 
 Times are ISO 8601 in UTC with milliseconds; durations are milliseconds; ``latency`` is ``null`` or
 ``{"count", "min", "p50", "p90", "p95", "p99", "max", "mean"}`` in milliseconds; ``attachment`` is ``null`` or
-a suite's own document (a LoadTest's whole result, as ``mcpctl load -o json`` prints it).
+a suite's own document (a LoadTest's whole result, as ``mcpctl load -o json`` prints it);
+``recommendations`` are the rules of :mod:`mcpctl.report.recommend` that fired, each with the numbers that
+made it fire (``[]`` when none did).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from datetime import UTC, datetime
 import orjson
 
 from mcpctl.engine.results import CaseResult, RunResult, SuiteResult
+from mcpctl.report.recommend import recommend
 from mcpctl.report.totals import run_totals
 
 SCHEMA_VERSION = 1
@@ -44,6 +48,7 @@ def render_json(run: RunResult, *, redact: Callable[[str], str]) -> str:
         "schemaVersion": SCHEMA_VERSION,
         "run": _run(run),
         "suites": [_suite(suite) for suite in run.suites],
+        "recommendations": [dataclasses.asdict(r) for r in recommend(run)],
     }
     return orjson.dumps(_redacted(document, redact), option=orjson.OPT_INDENT_2).decode()
 

@@ -1,7 +1,7 @@
 """The markdown report (``--report markdown:PATH``, ``mcpctl report --format markdown``, and the GitHub
 step summary): GitHub-flavoured tables, short enough for a pull-request comment.
 
-A summary per suite, then the failures (``file:line`` and the first line; the rest folded in a
+A summary per suite, then the recommendations (rules that fired, with their numbers), then the failures (``file:line`` and the first line; the rest folded in a
 ``<details>`` block), then the latency of every case that measured one. Long runs are cut at
 :data:`LIMIT` failures and latency rows, pointing at ``mcpctl show RUN`` for the rest.
 
@@ -19,6 +19,7 @@ from tabulate import tabulate
 
 from mcpctl.engine.results import CaseResult, RunResult, Status, SuiteResult
 from mcpctl.report.json import iso8601
+from mcpctl.report.recommend import recommend
 from mcpctl.report.text import duration
 from mcpctl.report.totals import Totals, run_totals, suite_totals
 
@@ -38,6 +39,9 @@ _MARKUP = re.compile(r"[\\`*_\[\]~|]")  # what would turn a name into emphasis, 
 def render_markdown(run: RunResult, *, redact: Redact) -> str:
     """``run`` as GitHub-flavoured markdown: heading, suites table, failures, latencies."""
     parts = [_heading(run), _suites_table(run, redact)]
+    advice = _recommendations(run, redact)
+    if advice:
+        parts.append(advice)
     failures = _failures(run, redact)
     if failures:
         parts.append(failures)
@@ -50,7 +54,7 @@ def render_markdown(run: RunResult, *, redact: Redact) -> str:
 def _heading(run: RunResult) -> str:
     totals = run_totals(run)
     return (
-        f"### {_ICON[run.status]} mcpctl {_cell(run.command.split(' ', 1)[0], str)}: {_words(totals)}\n\n"
+        f"### {_ICON[run.status]} mcpctl {cell(run.command.split(' ', 1)[0], str)}: {_words(totals)}\n\n"
         f"Run `{run.run_id}` started {iso8601(run.started_at)}, took {duration(run.duration_ms)}"
         f" (exit code {run.exit_code})."
     )
@@ -77,8 +81,8 @@ def _suites_table(run: RunResult, redact: Redact) -> str:
         rows.append(
             [
                 f"{_ICON[suite.status]} {suite.status}",
-                _cell(f"{suite.kind}/{suite.name}", redact),
-                _cell(suite.server, redact),
+                cell(f"{suite.kind}/{suite.name}", redact),
+                cell(suite.server, redact),
                 str(totals.passed),
                 str(totals.failed),
                 str(totals.error),
@@ -88,6 +92,18 @@ def _suites_table(run: RunResult, redact: Redact) -> str:
         )
     headers = ["status", "suite", "server", "passed", "failed", "errors", "skipped", "time"]
     return tabulate(rows, headers=headers, tablefmt="github", disable_numparse=True)
+
+
+def _recommendations(run: RunResult, redact: Redact) -> str:
+    found = recommend(run)
+    if not found:
+        return ""
+    items = [
+        f"- **{cell(r.subject, redact)}** ({cell(r.rule, str)}): {cell(r.advice, redact)}."
+        f" Evidence: {cell(r.evidence, redact)}"
+        for r in found
+    ]
+    return f"#### Recommendations ({len(found)})\n\n" + "\n".join(items)
 
 
 def _failures(run: RunResult, redact: Redact) -> str:
@@ -112,8 +128,8 @@ def _cases(suite: SuiteResult) -> tuple[CaseResult, ...]:
 def _failure(suite: SuiteResult, case: CaseResult, redact: Redact) -> str:
     where = f" `{_code(location(case), redact)}`" if case.file else ""
     first, _, rest = redact(case.message.strip() or case.status).partition("\n")
-    head = f"{_ICON[case.status]} **{_cell(f'{suite.kind}/{suite.name} :: {case.name}', redact)}**{where}:"
-    text = f"{head} {_cell(first, str)}"
+    head = f"{_ICON[case.status]} **{cell(f'{suite.kind}/{suite.name} :: {case.name}', redact)}**{where}:"
+    text = f"{head} {cell(first, str)}"
     more = [line for line in [*rest.splitlines(), *map(redact, case.details)] if line.strip()]
     if case.output:
         more += ["", *redact(case.output).splitlines()]
@@ -141,8 +157,8 @@ def _latencies(run: RunResult, redact: Redact) -> str:
         assert latency is not None
         rows.append(
             [
-                _cell(f"{suite.kind}/{suite.name}", redact),
-                _cell(case.name, redact),
+                cell(f"{suite.kind}/{suite.name}", redact),
+                cell(case.name, redact),
                 str(latency.count),
                 *(
                     f"{value:.2f}"
@@ -156,7 +172,8 @@ def _latencies(run: RunResult, redact: Redact) -> str:
     return f"#### Latency\n\n{table}{more}"
 
 
-def _cell(text: str, redact: Redact) -> str:
+def cell(text: str, redact: Redact) -> str:
+    """``text`` as one table cell: one line, HTML-escaped, markdown markup and ``|`` escaped."""
     # one line, no HTML, no table breaks: GitHub would render a server's <img> or split the row at |
     flat = _MARKUP.sub(r"\\\g<0>", " ".join(redact(text).split()))
     return html.escape(flat, quote=False)

@@ -26,7 +26,11 @@ class PdfError(McpctlError):
 
 def render_pdf(run: RunResult, *, redact: Callable[[str], str]) -> bytes:
     """``run`` as a PDF document (bytes), every string passed through ``redact``."""
-    page = render_report(run, redact=redact, printable=True)
+    return layout(render_report(run, redact=redact, printable=True))
+
+
+def layout(page: str) -> bytes:
+    """A print page (HTML of the print variant, referring to nothing outside itself) laid out as a PDF."""
     out = io.BytesIO()
     # xhtml2pdf logs each CSS property it does not know at WARNING: noise on the user's terminal
     quiet = logging.getLogger("xhtml2pdf")

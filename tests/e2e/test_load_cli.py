@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from testing.cli import mcpctl
+from testing.cli import mcpctl, without_advice
 
 MOCK = """\
 apiVersion: mcpctl/v1
@@ -131,7 +131,7 @@ def test_a_passing_open_model_run_prints_the_summary_and_exits_0(project: Path) 
 def test_a_broken_abort_threshold_stops_the_test_and_exits_1(project: Path) -> None:
     done = mcpctl("load", "load.yaml", "--select", "breaking", "--seed", "1", cwd=project)
     assert done.returncode == 1, done.stderr
-    tail = _without_advice(done.stdout)[-5:-1]
+    tail = without_advice(done.stdout)[-5:-1]
     assert tail[0] == "thresholds:"
     assert tail[1].startswith("  ✓ p99 < 5s: ")
     assert tail[2:] == [
@@ -203,11 +203,6 @@ def test_a_report_other_than_json_exits_2(project: Path) -> None:
     )
 
 
-def _without_advice(stdout: str) -> list[str]:
-    """The lines of ``stdout`` but the recommendations (tested on their own above)."""
-    return [line for line in stdout.splitlines() if not line.startswith("recommendation [")]
-
-
 def test_the_run_is_recorded_and_shown_again(project: Path) -> None:
     done = mcpctl("load", "load.yaml", "--select", "steady", "--seed", "1", cwd=project)
     assert done.returncode == 0, done.stderr
@@ -219,7 +214,7 @@ def test_the_run_is_recorded_and_shown_again(project: Path) -> None:
     shown = mcpctl("show", run_id, cwd=project)
     assert shown.returncode == 0, shown.stderr
     # the summary mcpctl load printed, from the whole result the run keeps (its advice is printed once)
-    summary = _without_advice(done.stdout)[:-1]
+    summary = without_advice(done.stdout)[:-1]
     assert shown.stdout.splitlines()[-len(summary) :] == summary
     assert "LoadTest/steady  threshold error_rate < 60%" in shown.stdout
     document = json.loads(mcpctl("show", run_id, "-o", "json", cwd=project).stdout)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from mcpctl.engine.load.shard import part_seed
-from testing.cli import mcpctl
+from testing.cli import mcpctl, without_advice
 from tests.e2e.test_load_cli import BREAKING, STEADY, make_project, picks
 
 
@@ -43,7 +43,7 @@ def test_two_workers_send_the_whole_load_and_merge_it(project: Path) -> None:
 def test_a_worker_that_aborts_stops_the_others(project: Path) -> None:
     done = mcpctl("load", "load.yaml", "--select", "breaking", "--seed", "1", "--workers", "2", cwd=project)
     assert done.returncode == 1, done.stderr
-    lines = done.stdout.splitlines()[:-1]  # the last says the run it was recorded as
+    lines = without_advice(done.stdout)[:-1]  # the last says the run it was recorded as
     assert lines[-2] == "  ✗ error_rate < 1% (call refuse): 100% (aborted the test at 1s)"
     assert lines[-1].startswith("aborted: threshold 'error_rate < 1% (call refuse)' broke at 1s (observed 1)")
     # 3 s at 20/s would be 60 calls: both workers stopped at the first second's check

@@ -1,5 +1,7 @@
 """Recommendations: rules over a run's measured data, each printed with the numbers that made it fire. A
-rule that lacks its evidence (too few calls, no errors, no stages) stays silent: none is filler.
+rule that lacks its evidence (too few calls, no errors, no stages) stays silent: none is filler. The reports
+(HTML, markdown, JSON) show them too, from the run alone (no profiles or baseline there); an attachment they
+cannot read (an older version's) gives no recommendation rather than an error.
 
 - **tail**: a LoadTest whose p99 is at least 10x its p50 over at least 1,000 calls.
 - **errors in one class**: at least 1 % of a LoadTest's calls failed and one outcome holds 80 % of them.
@@ -54,8 +56,8 @@ def recommend(
     """Every rule over ``run`` (``profiles`` by LoadTest name, for the throughput rule)."""
     found: list[Recommendation] = []
     for suite in run.suites:
-        if suite.kind == "LoadTest" and suite.attachment:
-            result = from_json(orjson.loads(suite.attachment))
+        result = _load_result(suite)
+        if result is not None:
             found += _tail(suite, result) + _error_class(suite, result)
             profile = (profiles or {}).get(suite.name)
             if profile is not None:
@@ -72,6 +74,15 @@ def recommend(
             for f in comparison.regressions
         ]
     return found
+
+
+def _load_result(suite: SuiteResult) -> LoadResult | None:
+    if suite.kind != "LoadTest" or not suite.attachment:
+        return None
+    try:
+        return from_json(orjson.loads(suite.attachment))
+    except (ValueError, KeyError, TypeError):  # orjson.JSONDecodeError is a ValueError
+        return None
 
 
 def _tail(suite: SuiteResult, result: LoadResult) -> list[Recommendation]:
