@@ -34,7 +34,7 @@ from mcpctl.engine.load.requests import FIXED, Entry, Request, Requests, outcome
 from mcpctl.engine.load.schedule import run_closed, run_open, vu_steps
 from mcpctl.engine.load.sessions import CONNECT_TIMEOUT, Held, Sessions
 from mcpctl.engine.load.thresholds import Watch
-from mcpctl.engine.targets import target_for
+from mcpctl.engine.targets import fast_target_for
 from mcpctl.errors import McpctlError, TransportError, UsageError
 from mcpctl.mcp.client import Client, ServerTarget, open_client
 from mcpctl.observe.histogram import LatencyHistogram
@@ -192,14 +192,6 @@ def _server(spec: LoadTestSpec, servers: Mapping[str, ServerDef]) -> ServerDef:
     return servers[spec.server]
 
 
-def load_target(server: ServerDef) -> ServerTarget:
-    """The target load is sent to: plain ``http://`` goes through the lean backend (trio sockets and
-    httptools), which costs a fraction of httpx per request and keeps one connection per request in
-    flight instead of a shared pool that slows down as concurrency grows; HTTPS stays on httpx."""
-    url = getattr(server, "url", "")
-    return target_for(server, backend="lean" if url.startswith("http://") else "httpx")
-
-
 async def run_load(
     spec: LoadTestSpec,
     *,
@@ -218,7 +210,7 @@ async def run_load(
     the ``shared`` session (or the first of a ``per-vu`` open-model pool) cannot be opened.
     """
     seed = seed_for(spec.metadata.name) if seed is None else seed
-    target = target or load_target(_server(spec, servers or {}))
+    target = target or fast_target_for(_server(spec, servers or {}))
     requests = Requests(spec, seed)
     initialize = LatencyHistogram()
     failure: McpctlError | None = None

@@ -19,7 +19,7 @@ import trio
 from mcpctl.engine.monitor.health import evaluate, impacted_by
 from mcpctl.engine.monitor.probe import Prober, Sample
 from mcpctl.engine.monitor.window import RollingWindow, WindowStats
-from mcpctl.engine.targets import target_for
+from mcpctl.engine.targets import fast_target_for
 from mcpctl.errors import UsageError
 from mcpctl.observe.events import EventLog
 from mcpctl.observe.histogram import LatencyHistogram
@@ -210,7 +210,9 @@ async def _watch(
 
     async with trio.open_nursery() as sessions:
         keep = sessions if monitored.session == "keep" else None
-        prober = Prober(target_for(server), monitored.probe, timeout=monitored.timeout.seconds, keep_in=keep)
+        prober = Prober(
+            fast_target_for(server), monitored.probe, timeout=monitored.timeout.seconds, keep_in=keep
+        )
         try:
             await run_schedule(interval, tick, on_skip=skip, offset=offset)
         finally:
