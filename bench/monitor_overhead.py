@@ -11,7 +11,7 @@ usage: python bench/monitor_overhead.py [--servers N] [--stdio N] [--http-mocks 
 ``mcpctl monitor`` runs it from a spec file: endpoints, event log, ten alert rules, the state store with its
 rollups; in a child process on core 0, servers on core 1) pings each one every second with a kept session; once every server has answered, its own CPU (``time.process_time``: the servers are other
 processes) is measured for ``--seconds``, with the probes skipped for being late. The peer, measured in the
-same run: a child opening the same kinds of sessions with mcpctl's client (``engine.targets.target_for``,
+same run: a child opening the same kinds of sessions with mcpctl's client (``engine.targets.fast_target_for``,
 as the monitor does) and pinging each on the same 1 s schedule, nothing else. Target: <= 25 % of one core,
 0 skipped.
 
@@ -163,7 +163,7 @@ async def child_raw(defs: list, seconds: float) -> dict:
     """The peer: one kept session per server with mcpctl's client, a ping each second, nothing else."""
     import trio
 
-    from mcpctl.engine.targets import target_for
+    from mcpctl.engine.targets import fast_target_for
     from mcpctl.errors import McpctlError
     from mcpctl.mcp.client import open_client
 
@@ -173,7 +173,7 @@ async def child_raw(defs: list, seconds: float) -> dict:
 
     async def pinger(server: object) -> None:
         nonlocal opened
-        async with open_client(target_for(server), connect_timeout=WARMUP_LIMIT) as client:  # type: ignore[arg-type]
+        async with open_client(fast_target_for(server), connect_timeout=WARMUP_LIMIT) as client:  # type: ignore[arg-type]
             opened += 1
             if opened == len(defs):
                 all_open.set()
