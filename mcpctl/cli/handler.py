@@ -16,6 +16,7 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_SERVER = 3
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143
 
 
 def _first_expected(group: BaseExceptionGroup[BaseException]) -> McpctlError | None:
@@ -36,6 +37,31 @@ def _report_bug(exc: BaseException) -> int:
         traceback.print_exception(exc, file=log)
     print(f"mcpctl: internal error: {type(exc).__name__}: {exc} (details in {path})", file=sys.stderr)
     return EXIT_FAILED
+
+
+async def until_signalled(body: Callable[[], Awaitable[int]]) -> int:
+    """Run ``body`` until it returns (its exit code) or SIGINT or SIGTERM arrives: then cancel it (its
+    servers stopped, its finally blocks run) and return 130 or 143. Handlers of our own rather than
+    KeyboardInterrupt: a command started in the background (the shell ignores SIGINT for it) still stops on
+    Ctrl-C sent to it, and SIGTERM (systemd, Kubernetes, CI timeouts) shuts it down cleanly too."""
+    import signal
+
+    import trio
+
+    finished: list[int] = []
+    with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+        async with trio.open_nursery() as nursery:
+
+            async def run_body() -> None:
+                finished.append(await body())
+                nursery.cancel_scope.cancel()
+
+            nursery.start_soon(run_body)
+            async for signum in signals:
+                print("mcpctl: interrupted", file=sys.stderr, flush=True)
+                nursery.cancel_scope.cancel()
+                return EXIT_INTERRUPTED if signum == signal.SIGINT else EXIT_TERMINATED
+    return finished[0] if finished else EXIT_OK
 
 
 def run_async(main: Callable[[], Awaitable[int]]) -> int:

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from mcpctl.cli.handler import run_async
+from mcpctl.cli.handler import run_async, until_signalled
 from mcpctl.cli.target import parse_address
 from mcpctl.errors import CheckFailed, McpctlError, UsageError
 from mcpctl.mock import builtin
@@ -89,7 +89,7 @@ def serve(
             flusher.flush()
         return 0
 
-    return run_async(main)
+    return run_async(lambda: until_signalled(main))
 
 
 async def _serve(

@@ -7,14 +7,13 @@ from __future__ import annotations
 import datetime
 import functools
 import json
-import signal
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import trio
 
-from mcpctl.cli.handler import EXIT_FAILED, EXIT_OK, run_async
+from mcpctl.cli.handler import EXIT_FAILED, EXIT_OK, run_async, until_signalled
 from mcpctl.cli.target import parse_address
 from mcpctl.engine.monitor.service import ServiceConfig, pick_monitor
 from mcpctl.engine.results import counted
@@ -24,8 +23,6 @@ from mcpctl.spec.monitor_model import MonitorSpec
 
 DEFAULT_LISTEN = "127.0.0.1:8081"
 """Where ``mcpctl monitor`` serves its endpoints unless told otherwise (the port operators expect)."""
-EXIT_INTERRUPTED = 130
-EXIT_TERMINATED = 143
 STATUS_DEADLINE = 60.0
 """Seconds ``mcpctl status FILE`` waits for every server's first probe."""
 
@@ -46,19 +43,11 @@ def run_monitor(
     )
     loaded = load(config)
 
-    async def main() -> int:
-        # handlers of its own, as apply has: a monitor started in the background (SIGINT ignored by the
-        # shell) still stops on Ctrl-C, and SIGTERM (systemd, Kubernetes) stops its servers too
-        with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
-            async with trio.open_nursery() as nursery:
-                nursery.start_soon(_serve, config, loaded)
-                async for signum in signals:
-                    print("mcpctl: interrupted", file=sys.stderr, flush=True)
-                    nursery.cancel_scope.cancel()
-                    return EXIT_INTERRUPTED if signum == signal.SIGINT else EXIT_TERMINATED
+    async def serve() -> int:
+        await _serve(config, loaded)
         return EXIT_OK
 
-    return run_async(main)
+    return run_async(lambda: until_signalled(serve))
 
 
 async def _serve(config: ServiceConfig, loaded: tuple[SpecSet, MonitorSpec]) -> None:

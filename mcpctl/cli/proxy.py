@@ -22,7 +22,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import IO, TYPE_CHECKING
 
-from mcpctl.cli.handler import run_async
+from mcpctl.cli.handler import run_async, until_signalled
 from mcpctl.cli.target import parse_address
 from mcpctl.errors import UsageError
 from mcpctl.spec.build import load_specs
@@ -72,17 +72,19 @@ def run_proxy(
     launch = _launches(log) + 1 if log else 1
     with open(log, "a", encoding="utf-8") if log is not None else contextlib.nullcontext() as stream:
         return run_async(
-            lambda: _main(
-                spec,
-                command=command,
-                address=address,
-                upstream=upstream,
-                control=control_address,
-                stream=stream,
-                seed=_launch_seed(seed if seed is not None else spec.seed, launch),
-                quiet=quiet,
-                epoch=epoch,
-                launch=launch,
+            lambda: until_signalled(
+                lambda: _main(
+                    spec,
+                    command=command,
+                    address=address,
+                    upstream=upstream,
+                    control=control_address,
+                    stream=stream,
+                    seed=_launch_seed(seed if seed is not None else spec.seed, launch),
+                    quiet=quiet,
+                    epoch=epoch,
+                    launch=launch,
+                )
             )
         )
 

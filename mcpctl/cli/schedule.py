@@ -3,7 +3,6 @@ lines and Kubernetes CronJobs, or list their next fire times."""
 
 from __future__ import annotations
 
-import signal
 import socket
 import sys
 from collections.abc import Sequence
@@ -14,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import trio
 
-from mcpctl.cli.handler import EXIT_OK, run_async
+from mcpctl.cli.handler import EXIT_OK, run_async, until_signalled
 from mcpctl.engine.results import counted
 from mcpctl.engine.schedule.clock import SystemClock
 from mcpctl.engine.schedule.cron import fires_after, local, next_fire
@@ -26,8 +25,6 @@ from mcpctl.errors import UsageError
 from mcpctl.spec.build import SpecSet, load_specs
 from mcpctl.spec.schedule_model import ScheduleEntry, ScheduleSpec
 
-EXIT_INTERRUPTED = 130
-EXIT_TERMINATED = 143
 FORMATS = ("all", "crontab", "cronjob")
 
 
@@ -70,16 +67,14 @@ def run_schedule(paths: Sequence[str], *, name: str | None, state_dir: Path, see
 
 
 async def _main(scheduler: Scheduler) -> int:
-    # handlers of its own, as mcpctl monitor has: SIGTERM (systemd, Kubernetes) stops the runs too
-    with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+    async def serve() -> int:
         async with trio.open_nursery() as nursery:
             await nursery.start(scheduler.run)
             _print_ready(scheduler.spec)
-            async for signum in signals:
-                print("mcpctl: interrupted", file=sys.stderr, flush=True)
-                nursery.cancel_scope.cancel()
-                return EXIT_INTERRUPTED if signum == signal.SIGINT else EXIT_TERMINATED
-    return EXIT_OK
+        return EXIT_OK
+
+    # SIGTERM (systemd, Kubernetes) stops the runs too
+    return await until_signalled(serve)
 
 
 def _print_ready(spec: ScheduleSpec) -> None:

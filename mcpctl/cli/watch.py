@@ -18,7 +18,7 @@ from urllib.parse import urlsplit, urlunsplit
 import orjson
 import trio
 
-from mcpctl.cli.handler import EXIT_OK, run_async
+from mcpctl.cli.handler import EXIT_INTERRUPTED, EXIT_OK, EXIT_TERMINATED, run_async
 from mcpctl.cli.target import parse_address
 from mcpctl.cli.watch_view import WatchView
 from mcpctl.engine.monitor.service import ServiceConfig
@@ -29,8 +29,6 @@ from mcpctl.spec.monitor_model import MonitorSpec
 if TYPE_CHECKING:
     from trio_websocket import WebSocketConnection
 
-EXIT_INTERRUPTED: Final = 130
-EXIT_TERMINATED: Final = 143
 REFRESH: Final = 0.25
 """Seconds between redraws of the table."""
 CONNECT_TIMEOUT: Final = 10.0
