@@ -6,6 +6,11 @@ family targets and the strictest reader validates with): hence no ``file``/``lin
 (``file``), and ``file:line`` of a failing case opens its failure text, where reporters that link
 stack traces to lines find it. A suite that could not run is one ``<setup>`` testcase in error, as
 pytest reports a fixture error.
+
+Readers key test cases by suite and name, so a name that repeats in a suite gets `` (2)``, `` (3)``…
+GitLab ignores a JUnit file over 30 MB: each failure body and captured output is cut to its share of
+:data:`SIZE_BUDGET` (at most :data:`MAX_TEXT`, at least :data:`MIN_TEXT` characters), saying how much was
+cut and where the whole text is (``mcpctl show RUN``), so a huge run still lands in the test tab.
 """
 
 from __future__ import annotations
@@ -19,6 +24,10 @@ from mcpctl.engine.results import CaseResult, RunResult, SuiteResult
 from mcpctl.report.json import iso8601
 from mcpctl.report.totals import run_totals, suite_totals
 
+SIZE_BUDGET = 24 * 1024 * 1024
+"""Characters of failure bodies and outputs in one report: GitLab's 30 MB limit, less room for the tags."""
+MAX_TEXT = 64 * 1024
+MIN_TEXT = 200
 # what XML 1.0 cannot hold even escaped (C0 controls but tab/LF/CR, surrogates, U+FFFE/U+FFFF)
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
@@ -35,14 +44,42 @@ def render_junit(run: RunResult, *, redact: Callable[[str], str]) -> str:
         time=_seconds(run.duration_ms),
     )
     hostname = socket.gethostname()
+    texts = sum(
+        1 for suite in run.suites for case in suite.cases if case.output or case.status in ("failed", "error")
+    )
+    limit = max(MIN_TEXT, min(MAX_TEXT, SIZE_BUDGET // max(1, 2 * texts)))
+    cut = _Cutter(limit=limit, run_id=run.run_id)
     for position, suite in enumerate(run.suites):
-        root.append(_suite(suite, position=position, run_id=run.run_id, hostname=hostname))
+        root.append(_suite(suite, position=position, run_id=run.run_id, hostname=hostname, cut=cut))
     _clean(root, redact)
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
 
-def _suite(suite: SuiteResult, *, position: int, run_id: str, hostname: str) -> ET.Element:
+class _Cutter:
+    """Cuts a text to ``limit`` characters, saying so."""
+
+    def __init__(self, *, limit: int, run_id: str) -> None:
+        self.limit = limit
+        self.run_id = run_id
+
+    def __call__(self, text: str) -> str:
+        if len(text) <= self.limit:
+            return text
+        return f"{text[: self.limit]}\n… {len(text) - self.limit} characters cut (mcpctl show {self.run_id} has them all)"
+
+
+def _unique(names: list[str]) -> list[str]:
+    """``names`` with a repeat numbered: ``a``, ``a (2)``, ``a (3)``."""
+    seen: dict[str, int] = {}
+    found = []
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+        found.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
+    return found
+
+
+def _suite(suite: SuiteResult, *, position: int, run_id: str, hostname: str, cut: _Cutter) -> ET.Element:
     totals = suite_totals(suite)
     element = ET.Element(
         "testsuite",
@@ -65,8 +102,8 @@ def _suite(suite: SuiteResult, *, position: int, run_id: str, hostname: str) -> 
     if suite.error:
         setup = ET.SubElement(element, "testcase", name="<setup>", classname=suite.name, time="0.000")
         ET.SubElement(setup, "error", message=_first_line(suite.error), type="SetupError").text = suite.error
-    for case in suite.cases:
-        element.append(_case(case, classname=suite.name))
+    for case, name in zip(suite.cases, _unique([case.name for case in suite.cases]), strict=True):
+        element.append(_case(case, name=name, classname=suite.name, cut=cut))
     return element
 
 
@@ -83,20 +120,20 @@ def _properties(suite: SuiteResult, run_id: str) -> list[tuple[str, str]]:
     return [(name, value) for name, value in found if value]
 
 
-def _case(case: CaseResult, *, classname: str) -> ET.Element:
-    element = ET.Element("testcase", name=case.name, classname=classname, time=_seconds(case.duration_ms))
+def _case(case: CaseResult, *, name: str, classname: str, cut: _Cutter) -> ET.Element:
+    element = ET.Element("testcase", name=name, classname=classname, time=_seconds(case.duration_ms))
     if case.status in ("failed", "error"):
         tag, kind = ("failure", "AssertionError") if case.status == "failed" else ("error", "Error")
         message = case.message or case.status
-        body = ET.SubElement(element, tag, message=_first_line(message), type=kind)
-        body.text = "\n".join([*_location(case), message, *case.details])
+        body = ET.SubElement(element, tag, message=cut(_first_line(message)), type=kind)
+        body.text = cut("\n".join([*_location(case), message, *case.details]))
     elif case.status == "skipped":
         ET.SubElement(element, "skipped", message=case.message)
     notes = [f"flaky: passed on attempt {case.attempts}"] if case.flaky and case.status == "passed" else []
     if case.output:
         notes.append(case.output)
     if notes:
-        ET.SubElement(element, "system-out").text = "\n".join(notes)
+        ET.SubElement(element, "system-out").text = cut("\n".join(notes))
     return element
 
 

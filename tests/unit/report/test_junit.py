@@ -120,3 +120,23 @@ def test_the_schema_is_strict_enough_to_matter(schema: xmlschema.XMLSchema) -> N
     assert case is not None
     case.set("file", "specs/basic.yaml")
     assert not schema.is_valid(ET.tostring(root, encoding="unicode"))
+
+
+def test_repeated_case_names_are_numbered_so_readers_keep_every_case() -> None:
+    run = sample_run()
+    suite = run.suites[0]
+    twice = replace(suite, cases=(suite.cases[0], suite.cases[0], suite.cases[0]))
+    root = ET.fromstring(render_junit(replace(run, suites=(twice,)), redact=str))
+    name = suite.cases[0].name
+    assert [case.get("name") for case in root.iter("testcase")] == [name, f"{name} (2)", f"{name} (3)"]
+
+
+def test_a_huge_run_stays_under_gitlabs_30_mb_and_says_what_was_cut(schema: xmlschema.XMLSchema) -> None:
+    run = sample_run()
+    suite = run.suites[0]
+    failing = next(case for case in suite.cases if case.status == "failed")
+    cases = tuple(replace(failing, name=f"case {n}", output="x" * 100_000) for n in range(1000))  # 100 MB
+    text = render_junit(replace(run, suites=(replace(suite, cases=cases, error=""),)), redact=str)
+    assert len(text.encode()) < 30 * 1024 * 1024
+    assert f"characters cut (mcpctl show {run.run_id} has them all)" in text
+    schema.validate(text)
