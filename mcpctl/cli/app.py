@@ -984,7 +984,9 @@ def trends_command(
     ] = None,
     last: Annotated[int, typer.Option("--last", "-n", help="The last N recorded runs.")] = 20,
     state_dir: StateDirOpt = None,
-    output: OutputOpt = "text",
+    output: Annotated[
+        str, typer.Option("--output", "-o", help="text, json, or html (a page with a chart per case).")
+    ] = "text",
 ) -> None:
     """Each case across recent runs: success rate, p50/p99, a sparkline, and the changes the newest run
     made that its history says are significant (beyond 3 scaled MADs, or a pass turned into a failure)."""

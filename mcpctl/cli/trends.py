@@ -17,13 +17,18 @@ from mcpctl.store import state_dir as find_state_dir
 
 def run_trends(spec: str | None, *, last: int, state_dir: str | None, output: str) -> int:
     """Print the trends of the last ``last`` runs (of ``spec`` only, when given)."""
-    if output not in ("text", "json"):
-        raise UsageError(f"--output {output!r}: expected text or json")
+    if output not in ("text", "json", "html"):
+        raise UsageError(f"--output {output!r}: expected text, json or html")
     if last < 2:
         raise UsageError(f"--last {last}: a trend needs at least 2 runs")
     with open_store(find_state_dir(state_dir), create=False) as store:
         runs = [store.get_run(summary.id) for summary in reversed(store.list_runs(limit=last))]
     found = trends(runs, match=spec)
+    if output == "html":
+        from mcpctl.report.trends import render_trends_html
+
+        print(render_trends_html(found, runs=len(runs)), end="")
+        return 0
     if output == "json":
         print(json.dumps([_json(t) for t in found], indent=2))
         return 0

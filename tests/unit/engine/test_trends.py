@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from mcpctl.engine.results import CaseResult, LatencySummary, RunResult, SuiteResult
 from mcpctl.engine.trends import outlier, trends
 from mcpctl.observe.sparkline import sparkline
@@ -47,3 +49,21 @@ def test_a_short_or_steady_history_judges_nothing_it_cannot() -> None:
 def test_sparklines_scale_and_leave_gaps() -> None:
     assert sparkline([1.0, None, 8.0]) == "▁ █"
     assert sparkline([None]) == " "
+
+
+def test_the_html_page_charts_each_case_and_escapes_what_servers_named() -> None:
+    from html.parser import HTMLParser
+
+    from mcpctl.report.trends import render_trends_html
+
+    runs = [_run(i, p99) for i, p99 in enumerate([20.0, 21.0, 19.5, 20.5, 31.0])]
+    hostile = [
+        dataclasses.replace(r, suites=(dataclasses.replace(r.suites[0], name="<script>x</script>"),))
+        for r in runs
+    ]
+    page = render_trends_html(trends(hostile), runs=len(hostile))
+    assert "<script>x</script>" not in page
+    assert "LoadTest/&lt;script&gt;x&lt;/script&gt;" in page
+    assert page.count("<svg") == 1
+    assert "changed: p99 up +53%" in page
+    HTMLParser().feed(page)  # well-formed enough for a parser
