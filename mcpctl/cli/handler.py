@@ -39,11 +39,14 @@ def _report_bug(exc: BaseException) -> int:
     return EXIT_FAILED
 
 
-async def until_signalled(body: Callable[[], Awaitable[int]]) -> int:
+async def until_signalled(body: Callable[[], Awaitable[int]], *, quiet_term: bool = False) -> int:
     """Run ``body`` until it returns (its exit code) or SIGINT or SIGTERM arrives: then cancel it (its
     servers stopped, its finally blocks run) and return 130 or 143. Handlers of our own rather than
     KeyboardInterrupt: a command started in the background (the shell ignores SIGINT for it) still stops on
-    Ctrl-C sent to it, and SIGTERM (systemd, Kubernetes, CI timeouts) shuts it down cleanly too."""
+    Ctrl-C sent to it, and SIGTERM (systemd, Kubernetes, CI timeouts) shuts it down cleanly too.
+
+    ``quiet_term``: a SIGTERM is the normal end (a server its client stops), so nothing is printed for it;
+    the client would otherwise find "interrupted" in the server's stderr it reports."""
     import signal
 
     import trio
@@ -58,7 +61,8 @@ async def until_signalled(body: Callable[[], Awaitable[int]]) -> int:
 
             nursery.start_soon(run_body)
             async for signum in signals:
-                print("mcpctl: interrupted", file=sys.stderr, flush=True)
+                if signum == signal.SIGINT or not quiet_term:
+                    print("mcpctl: interrupted", file=sys.stderr, flush=True)
                 nursery.cancel_scope.cancel()
                 return EXIT_INTERRUPTED if signum == signal.SIGINT else EXIT_TERMINATED
     return finished[0] if finished else EXIT_OK

@@ -89,7 +89,8 @@ def serve(
             flusher.flush()
         return 0
 
-    return run_async(lambda: until_signalled(main))
+    # a mock is a server: its client stops it with SIGTERM, quietly
+    return run_async(lambda: until_signalled(main, quiet_term=True))
 
 
 async def _serve(

@@ -84,7 +84,8 @@ def run_proxy(
                     quiet=quiet,
                     epoch=epoch,
                     launch=launch,
-                )
+                ),
+                quiet_term=True,  # a proxy is a server to its client, which stops it with SIGTERM
             )
         )
 

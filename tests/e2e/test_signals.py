@@ -1,5 +1,6 @@
-"""Long-running commands stop cleanly on SIGTERM (exit 143) and SIGINT (exit 130) with handlers of their own:
-an HTTP mock and an HTTP fault proxy, as systemd, Kubernetes or a CI timeout stop them."""
+"""Long-running servers stop cleanly on SIGTERM (exit 143, quietly: their client or systemd stopping them is
+the normal end) and SIGINT (exit 130, saying so) with handlers of their own: an HTTP mock and an HTTP fault
+proxy."""
 
 from __future__ import annotations
 
@@ -45,7 +46,7 @@ def test_an_http_mock_stops_on_a_signal(tmp_path: Path, signum: int, code: int) 
     argv = [sys.executable, "-m", "mcpctl", "mock", "serve", WEATHER, "--http", f"127.0.0.1:{port}"]
     returncode, stderr = _stop(argv, port, tmp_path, signum)
     assert returncode == code, stderr
-    assert stderr.endswith("mcpctl: interrupted\n")
+    assert stderr.endswith("mcpctl: interrupted\n") == (signum == signal.SIGINT)
 
 
 def test_an_http_fault_proxy_stops_on_sigterm(tmp_path: Path) -> None:
@@ -62,4 +63,4 @@ def test_an_http_fault_proxy_stops_on_sigterm(tmp_path: Path) -> None:
     ]
     returncode, stderr = _stop(argv, port, tmp_path, signal.SIGTERM)
     assert returncode == 143, stderr
-    assert stderr.endswith("mcpctl: interrupted\n")
+    assert "interrupted" not in stderr
