@@ -13,7 +13,6 @@ from tabulate import tabulate
 
 from mcpctl.engine.baseline import Comparison, compare, render
 from mcpctl.engine.results import RunResult, SuiteResult
-from mcpctl.errors import UsageError
 from mcpctl.spec.load_model import Regression
 from mcpctl.store import open_store
 from mcpctl.store import state_dir as find_state_dir
@@ -95,10 +94,3 @@ def check(
     comparison = compare(baseline, current, regression_for=regression_for)
     print_to(render(comparison))
     return comparison
-
-
-def check_option(ref: str | None) -> str | None:
-    """Validate ``--baseline`` early (before anything runs)."""
-    if ref is not None and not ref.strip():
-        raise UsageError("--baseline: give a baseline name or last-pass")
-    return ref
