@@ -4,17 +4,14 @@ and the acks and silences they read from it (at their next rule evaluation, from
 from __future__ import annotations
 
 import datetime
-import getpass
 import json
-import os
 import time
 from collections.abc import Sequence
 
 from tabulate import tabulate
 
 from mcpctl.errors import UsageError
-from mcpctl.spec.alert_matchers import parse_matcher
-from mcpctl.spec.units import parse_duration
+from mcpctl.spec.alert_matchers import silence_length
 from mcpctl.store import alerts as stored
 from mcpctl.store import open_store
 from mcpctl.store import state_dir as find_state_dir
@@ -37,7 +34,7 @@ def run_list(*, state_dir: str | None, monitor: str | None, silences: bool, outp
             return _print_silences(stored.silences(store, now=time.time()), output)
         found = stored.active(store, monitor=monitor)
     if output == "json":
-        print(json.dumps([_alert_json(a) for a in found], indent=2))
+        print(json.dumps([stored.alert_json(a) for a in found], indent=2))
         return 0
     if not found:
         print("no alerts pending or firing")
@@ -60,21 +57,9 @@ def run_list(*, state_dir: str | None, monitor: str | None, silences: bool, outp
     return 0
 
 
-def _alert_json(alert: stored.ActiveAlert) -> dict[str, object]:
-    return {
-        "id": alert.fingerprint,
-        "alertname": alert.alertname,
-        "server": alert.server,
-        "state": alert.state,
-        "since": alert.since,
-        "monitor": alert.monitor,
-        **alert.record,
-    }
-
-
 def _print_silences(found: Sequence[stored.StoredSilence], output: str) -> int:
     if output == "json":
-        print(json.dumps([_silence_json(s) for s in found], indent=2))
+        print(json.dumps([stored.silence_json(s) for s in found], indent=2))
         return 0
     if not found:
         print("no silences in force")
@@ -88,17 +73,6 @@ def _print_silences(found: Sequence[stored.StoredSilence], output: str) -> int:
     return 0
 
 
-def _silence_json(silence: stored.StoredSilence) -> dict[str, object]:
-    return {
-        "id": silence.id,
-        "matchers": list(silence.matchers),
-        "starts_at": silence.starts_at,
-        "ends_at": silence.ends_at,
-        "author": silence.author,
-        "comment": silence.comment,
-    }
-
-
 def run_history(
     alert: str | None, *, state_dir: str | None, monitor: str | None, limit: int, output: str
 ) -> int:
@@ -110,12 +84,15 @@ def run_history(
         fingerprint = stored.resolve_fingerprint(store, alert) if alert is not None else None
         rows = stored.history(store, monitor=monitor, fingerprint=fingerprint, limit=limit)
     if output == "json":
-        print(json.dumps([_history_json(r) for r in rows], indent=2))
+        print(json.dumps([stored.history_json(r) for r in rows], indent=2))
         return 0
     if not rows:
         print("no alert history")
         return 0
-    table = [[_stamp(r.at), r.event, r.alertname, r.server, r.fingerprint, _detail(r.detail)] for r in rows]
+    table = [
+        [_stamp(r.at), r.event, r.alertname, r.server, r.fingerprint, stored.history_detail(r.detail)]
+        for r in rows
+    ]
     print(
         tabulate(
             table,
@@ -127,48 +104,13 @@ def run_history(
     return 0
 
 
-def _history_json(row: stored.HistoryRow) -> dict[str, object]:
-    return {
-        "at": row.at,
-        "event": row.event,
-        "id": row.fingerprint,
-        "alertname": row.alertname,
-        "server": row.server,
-        "monitor": row.monitor,
-        **row.detail,
-    }
-
-
-def _detail(detail: dict[str, object]) -> str:
-    if "reason" in detail:
-        return str(detail["reason"])
-    if "receivers" in detail:
-        return f"{detail.get('why', '')} to {', '.join(str(r) for r in detail['receivers'])}"  # type: ignore[attr-defined]
-    if "author" in detail:
-        return f"by {detail['author']}" + (f": {detail['comment']}" if detail.get("comment") else "")
-    if "error" in detail:
-        return f"{detail.get('receiver', '')}: {detail['error']}"
-    return ""
-
-
-def _author(given: str | None) -> str:
-    if given:
-        return given
-    try:
-        return os.environ.get("USER") or getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"
-
-
 def run_ack(alert: str, *, comment: str, author: str | None, state_dir: str | None) -> int:
     """Record an ack of a firing alert; the monitor applies it at its next evaluation."""
     with open_store(find_state_dir(state_dir)) as store:
-        fingerprint = stored.resolve_fingerprint(store, alert)
-        firing = [a for a in stored.active(store) if a.fingerprint == fingerprint and a.state == "firing"]
-        if not firing:
-            raise UsageError(f"alert {fingerprint} is not firing (mcpctl alerts list shows the firing ones)")
-        stored.add_ack(store, fingerprint, at=time.time(), author=_author(author), comment=comment)
-    print(f"acknowledged {firing[0].alertname} on {firing[0].server} ({fingerprint})")
+        firing, _ = stored.ack_firing(
+            store, alert, at=time.time(), author=stored.author_or_user(author), comment=comment
+        )
+    print(f"acknowledged {firing.alertname} on {firing.server} ({firing.fingerprint})")
     return 0
 
 
@@ -182,17 +124,7 @@ def run_silence(
     state_dir: str | None,
 ) -> int:
     """Record a silence; print its id."""
-    for text in matchers:
-        try:
-            parse_matcher(text)
-        except ValueError as error:
-            raise UsageError(str(error)) from None
-    try:
-        length = parse_duration(duration).seconds
-    except ValueError as error:
-        raise UsageError(f"--duration: {error}") from None
-    if length <= 0:
-        raise UsageError("--duration must be longer than 0s")
+    length = silence_length(matchers, duration)
     now = time.time()
     starts = _parse_start(start) if start is not None else now
     with open_store(find_state_dir(state_dir)) as store:
@@ -201,7 +133,7 @@ def run_silence(
             matchers,
             starts_at=starts,
             ends_at=starts + length,
-            author=_author(author),
+            author=stored.author_or_user(author),
             comment=comment,
             now=now,
         )

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import functools
-import os
-import shutil
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from mcpctl.cli.batch_progress import batch_progress
@@ -21,52 +18,17 @@ from mcpctl.engine.batch.engine import (
     plan_batch,
     read_run_record,
     run_dir,
-    work_hash,
     write_run_record,
 )
 from mcpctl.engine.batch.lock import acquire_state_lock
-from mcpctl.engine.batch.ops import PlanContext
+from mcpctl.engine.batch.session import mcpctl_command, plan_context, resumable, save_result
 from mcpctl.engine.batch.snapshots import Snapshots
 from mcpctl.engine.results import RunResult, counted
 from mcpctl.errors import UsageError
-from mcpctl.spec.batch_model import BatchPlanSpec
 from mcpctl.spec.build import SpecSet, load_specs
-from mcpctl.spec.model import ServerDef
-from mcpctl.store import new_run_id, open_store
+from mcpctl.store import new_run_id
 
-
-def mcpctl_command() -> tuple[str, ...]:
-    """How a client config should start mcpctl: the script installed beside this Python (a venv's
-    bin/), else the one on PATH, else this Python with ``-m``; always an absolute path, because a
-    client starts servers from its own working directory."""
-    beside = os.path.join(os.path.dirname(sys.executable), "mcpctl")
-    if os.access(beside, os.X_OK):
-        return (os.path.abspath(beside),)
-    found = shutil.which("mcpctl")
-    return (os.path.abspath(found),) if found else (sys.executable, "-m", "mcpctl")
-
-
-def plan_context(
-    specs: SpecSet, plan: BatchPlanSpec, paths: Sequence[str], servers_files: Sequence[str]
-) -> PlanContext:
-    """What operations plan with, on this machine."""
-    from mcpctl.engine.batch.client_configs import reference_environ
-
-    @functools.cache
-    def deploy_servers() -> Mapping[str, ServerDef]:
-        return load_specs(
-            list(paths), servers_files=list(servers_files), environ=reference_environ(os.environ)
-        ).servers
-
-    return PlanContext(
-        plan=plan,
-        specs=specs,
-        deploy_servers=deploy_servers,
-        environ=os.environ,
-        home=os.path.expanduser("~"),
-        project_dir=os.getcwd(),
-        mcpctl=mcpctl_command(),
-    )
+__all__ = ["apply_plans", "mcpctl_command", "plan", "plan_context", "resume", "rollback"]
 
 
 def plan(paths: Sequence[str], *, servers_files: Sequence[str], output: str) -> int:
@@ -116,22 +78,11 @@ def apply_plans(
 def resume(ref: str, *, state_dir: Path, output: str) -> tuple[list[RunResult], int, Callable[[str], str]]:
     """Finish batch run ``ref``: replan from its files (refused if the plan changed) and let the journal
     settle every step. Returns the result, the exit code and the redaction of the specs' secrets."""
-    run_id = find_run(state_dir, ref)
-    directory = run_dir(state_dir, run_id)
-    record = read_run_record(directory)
-    specs = load_specs(list(record.paths), servers_files=list(record.servers_files))
-    spec = next((p for p in specs.plans if p.metadata.name == record.plan), None)
-    if spec is None:
-        raise UsageError(f"run {run_id}: BatchPlan/{record.plan} is no longer in {', '.join(record.paths)}")
-    if work_hash(spec) != record.work_hash:
-        raise UsageError(
-            f"run {run_id}: the operations of BatchPlan/{record.plan} changed since the run started; "
-            f"resume finishes the same work (concurrency, timeout, retry, memoryLimit and the failure "
-            f"policy may change): restore them, or roll back with `mcpctl rollback {run_id}` and apply anew"
-        )
+    found = resumable(state_dir, ref)
+    specs, paths, servers_files = found.specs, found.record.paths, found.record.servers_files
     with acquire_state_lock(state_dir, "apply --resume"):
-        planned = plan_batch(spec, plan_context(specs, spec, record.paths, record.servers_files))
-        outcome, code = _apply(planned, specs, record.paths, record.servers_files, run_id, directory, output)
+        planned = plan_batch(found.spec, plan_context(specs, found.spec, paths, servers_files))
+        outcome, code = _apply(planned, specs, paths, servers_files, found.run_id, found.directory, output)
     if outcome is None:
         return [], code, specs.secrets.redact
     _save(state_dir, outcome.result, specs, replace=True)
@@ -221,5 +172,4 @@ def _tell(outcome: BatchOutcome, run_id: str, output: str) -> None:
 
 
 def _save(state_dir: Path, result: RunResult, specs: SpecSet, *, replace: bool) -> None:
-    with open_store(state_dir) as store:
-        store.save_run(result, redact=specs.secrets.redact, replace=replace)
+    save_result(state_dir, result, specs.secrets.redact, replace=replace)

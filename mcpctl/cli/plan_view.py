@@ -8,6 +8,7 @@ from collections.abc import Callable
 import orjson
 
 from mcpctl.engine.batch.engine import PlannedBatch
+from mcpctl.engine.batch.session import plan_document
 from mcpctl.engine.batch.steps import OpPlan
 
 MAX_STEP_LINES = 20
@@ -51,23 +52,7 @@ def render_plan_text(planned: PlannedBatch, *, redact: Callable[[str], str]) -> 
 
 def render_plan_json(planned: PlannedBatch, *, redact: Callable[[str], str]) -> str:
     """The plan as JSON: operations with counts, notes and every step (id, item, summary, noop, diff)."""
-    data = {
-        "plan": planned.plan.metadata.name,
-        "operations": [
-            {
-                "index": op_plan.index + 1,
-                "op": op_plan.op,
-                "title": op_plan.title,
-                "counts": dict(op_plan.counts),
-                "notes": list(op_plan.notes),
-                "steps": [
-                    {"id": s.id, "item": s.item, "summary": s.summary, "noop": s.noop, "diff": s.diff}
-                    for s in op_plan.steps
-                ],
-            }
-            for op_plan in planned.op_plans
-        ],
-    }
+    data = plan_document(planned)
     return redact(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode())
 
 

@@ -13,7 +13,7 @@ from mcpctl.cli.progress import use_color
 from mcpctl.engine.load.record import KIND as LOAD_KIND
 from mcpctl.engine.results import RunResult, SuiteResult
 from mcpctl.errors import McpctlError, UsageError
-from mcpctl.report.json import iso8601, render_json
+from mcpctl.report.json import render_json, summary_json
 from mcpctl.report.text import duration, render_summary
 from mcpctl.store import RunSummary, open_store
 from mcpctl.store import state_dir as resolve_state_dir
@@ -34,7 +34,7 @@ def run_list(*, state_dir: str | None, limit: int, output: str) -> int:
     if output == "json":
         print(
             orjson.dumps(
-                [_summary_json(summary) for summary in summaries], option=orjson.OPT_INDENT_2
+                [summary_json(summary) for summary in summaries], option=orjson.OPT_INDENT_2
             ).decode()
         )
     elif not summaries:
@@ -118,25 +118,6 @@ def _runs_table(summaries: list[RunSummary]) -> str:
 def _suite_names(names: tuple[str, ...]) -> str:
     more = len(names) - SUITES_SHOWN
     return ", ".join(names[:SUITES_SHOWN]) + (f" +{more} more" if more > 0 else "")
-
-
-def _summary_json(summary: RunSummary) -> dict[str, object]:
-    return {
-        "id": summary.id,
-        "command": summary.command,
-        "startedAt": iso8601(summary.started_at),
-        "durationMs": summary.duration_ms,
-        "status": summary.status,
-        "exitCode": summary.exit_code,
-        "suites": list(summary.suites),
-        "summary": {
-            "passed": summary.passed,
-            "failed": summary.failed,
-            "error": summary.error,
-            "skipped": summary.skipped,
-            "total": summary.passed + summary.failed + summary.error + summary.skipped,
-        },
-    }
 
 
 def _header(run: RunResult) -> str:

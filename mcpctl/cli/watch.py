@@ -6,13 +6,12 @@ stream as one JSON line, the ``hello`` first."""
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import signal
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import Final
 from urllib.parse import urlsplit, urlunsplit
 
 import orjson
@@ -23,16 +22,12 @@ from mcpctl.cli.target import parse_address
 from mcpctl.cli.watch_view import WatchView
 from mcpctl.engine.monitor.service import ServiceConfig
 from mcpctl.errors import TransportError, UsageError
+from mcpctl.observe.ws_client import open_event_stream
 from mcpctl.spec.build import SpecSet
 from mcpctl.spec.monitor_model import MonitorSpec
 
-if TYPE_CHECKING:
-    from trio_websocket import WebSocketConnection
-
 REFRESH: Final = 0.25
 """Seconds between redraws of the table."""
-CONNECT_TIMEOUT: Final = 10.0
-CLOSE_TIMEOUT: Final = 2.0
 BACKOFF: Final = (0.5, 1.0, 2.0, 5.0)
 """Seconds before each reconnection attempt in a row (the last repeats)."""
 
@@ -198,48 +193,6 @@ async def _follow_once(url: str, receive: Emit) -> None:
             message = orjson.loads(await ws.get_message())
             if isinstance(message, dict):
                 receive(message)
-
-
-@contextlib.asynccontextmanager
-async def open_event_stream(
-    url: str, *, headers: Sequence[tuple[bytes, bytes]] = ()
-) -> AsyncIterator[WebSocketConnection]:
-    """A WebSocket to ``url`` (``ws://`` or ``wss://``) whose TCP connection is closed on the way out, however
-    it ended (trio-websocket leaves a client's socket open when the server closes first)."""
-    from trio_websocket import wrap_client_stream
-
-    parts = urlsplit(url)
-    secure = parts.scheme == "wss"
-    host, port = parts.hostname or "127.0.0.1", parts.port or (443 if secure else 80)
-    resource = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    with trio.fail_after(CONNECT_TIMEOUT):
-        stream: trio.SocketStream | trio.SSLStream[trio.SocketStream] = (
-            await trio.open_ssl_over_tcp_stream(host, port)
-            if secure
-            else await trio.open_tcp_stream(host, port)
-        )
-    try:
-        async with stream, trio.open_nursery() as nursery:
-            with trio.fail_after(CONNECT_TIMEOUT):
-                ws = await wrap_client_stream(
-                    nursery, stream, parts.netloc, resource, extra_headers=list(headers)
-                )
-            try:
-                yield ws
-                # the close handshake on a normal exit only: when cancelled, the reader task that would
-                # see the server's answer is cancelled too, and closing the TCP connection must do
-                with trio.move_on_after(CLOSE_TIMEOUT):
-                    await ws.aclose()
-            finally:
-                nursery.cancel_scope.cancel()
-    except BaseExceptionGroup as group:
-        # its reader task raises a refusal inside the nursery: hand it on as itself
-        sole: BaseException = group
-        while isinstance(sole, BaseExceptionGroup) and len(sole.exceptions) == 1:
-            sole = sole.exceptions[0]
-        if sole is group:
-            raise
-        raise sole from None
 
 
 def _why(exc: BaseException) -> str:

@@ -10,6 +10,7 @@ answered. Chunked request bodies are decoded by llhttp, so they are accepted lik
 
 from __future__ import annotations
 
+import inspect
 import logging
 import os
 import time
@@ -36,20 +37,28 @@ _READ_SIZE: Final = 1 << 16
 _REASONS: Final = {
     100: "Continue",
     200: "OK",
+    201: "Created",
     202: "Accepted",
+    204: "No Content",
     400: "Bad Request",
+    401: "Unauthorized",
     403: "Forbidden",
     404: "Not Found",
     405: "Method Not Allowed",
     406: "Not Acceptable",
     409: "Conflict",
+    410: "Gone",
     411: "Length Required",
     413: "Content Too Large",
     415: "Unsupported Media Type",
     421: "Misdirected Request",
+    422: "Unprocessable Content",
     426: "Upgrade Required",
+    429: "Too Many Requests",
     431: "Request Header Fields Too Large",
     500: "Internal Server Error",
+    501: "Not Implemented",
+    503: "Service Unavailable",
 }
 _STATUS_LINES: Final = {code: f"HTTP/1.1 {code} {reason}\r\n".encode() for code, reason in _REASONS.items()}
 _CLOSE: Final = b"connection: close\r\n"
@@ -271,7 +280,7 @@ class HttpConnection:
         """One whole answer: status line, ``head`` (pre-encoded header lines), length, body."""
         data = b"".join(
             (
-                _STATUS_LINES[status],
+                _STATUS_LINES.get(status) or f"HTTP/1.1 {status} Status\r\n".encode(),
                 _date_line(),
                 head,
                 b"content-length: %d\r\n" % len(body),
@@ -450,6 +459,8 @@ async def listen(host: str, port: int) -> tuple[list[trio.SocketListener], int]:
 
 Answer = tuple[int, bytes, bytes]
 """A small API's answer: status, extra head lines, body."""
+Answering = Callable[[HttpRequest], Answer | Awaitable[Answer]]
+"""Answers a request at once (the fault proxy, the monitor) or after awaiting (the dashboard's pages)."""
 Upgrade = Callable[[HttpRequest, HttpConnection], Awaitable[None]]
 """Takes a connection over for a request with ``Upgrade: websocket`` (it answers, even a refusal, itself);
 the connection is closed when it returns."""
@@ -458,7 +469,7 @@ the connection is closed when it returns."""
 async def serve_api(
     host: str,
     port: int,
-    answer: Callable[[HttpRequest], Answer],
+    answer: Answering,
     *,
     what: str,
     upgrade: Upgrade | None = None,
@@ -466,8 +477,9 @@ async def serve_api(
 ) -> None:
     """Serve a small HTTP API (the fault proxy's control endpoint, the monitor's endpoints) until
     cancelled: each request of a connection answered in turn by ``answer``, or handed to ``upgrade`` when
-    it asks for a WebSocket; ``task_status.started`` gets the bound port. A bug in ``answer`` costs its
-    connection (logged as ``what``), never the server."""
+    it asks for a WebSocket; ``task_status.started`` gets the bound port. ``answer`` may be a coroutine
+    function (awaited per request). A bug in ``answer`` costs its connection (logged as ``what``), never the
+    server."""
     listeners, bound = await listen(host, port)
 
     async def serve_connection(stream: trio.SocketStream) -> None:
@@ -478,9 +490,7 @@ async def serve_api(
         task_status.started(bound)
 
 
-async def _answer_each(
-    conn: HttpConnection, answer: Callable[[HttpRequest], Answer], what: str, upgrade: Upgrade | None
-) -> None:
+async def _answer_each(conn: HttpConnection, answer: Answering, what: str, upgrade: Upgrade | None) -> None:
     try:
         while True:
             req = await conn.next_request()
@@ -494,7 +504,9 @@ async def _answer_each(
             if upgrade is not None and b"websocket" in req.headers.get(b"upgrade", b"").lower():
                 await upgrade(req, conn)
                 return
-            status, head, body = answer(req)
+            answered = answer(req)
+            # checked per answer, not per server: the sync users keep their one-call path
+            status, head, body = await answered if inspect.isawaitable(answered) else answered
             if (
                 not await conn.respond(status, body, head=head, keep_alive=req.keep_alive)
                 or not req.keep_alive

@@ -25,12 +25,16 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import orjson
 
 from mcpctl.engine.results import CaseResult, RunResult, SuiteResult
 from mcpctl.report.recommend import recommend
 from mcpctl.report.totals import run_totals
+
+if TYPE_CHECKING:
+    from mcpctl.store.db import RunSummary
 
 SCHEMA_VERSION = 1
 """The version of the report's shape (``schemas/report.schema.json``)."""
@@ -86,6 +90,27 @@ def _suite(suite: SuiteResult) -> dict[str, object]:
         "error": suite.error,
         "cases": [case_json(case) for case in suite.cases],
         "attachment": orjson.loads(suite.attachment) if suite.attachment else None,
+    }
+
+
+def summary_json(summary: RunSummary) -> dict[str, object]:
+    """One recorded run as ``mcpctl runs -o json`` and the dashboard's ``/api/v1/runs`` list it: the report's
+    ``run`` object (its counts from the store's summary) and the ``Kind/name`` of each suite."""
+    return {
+        "id": summary.id,
+        "command": summary.command,
+        "startedAt": iso8601(summary.started_at),
+        "durationMs": summary.duration_ms,
+        "status": summary.status,
+        "exitCode": summary.exit_code,
+        "suites": list(summary.suites),
+        "summary": {
+            "passed": summary.passed,
+            "failed": summary.failed,
+            "error": summary.error,
+            "skipped": summary.skipped,
+            "total": summary.passed + summary.failed + summary.error + summary.skipped,
+        },
     }
 
 

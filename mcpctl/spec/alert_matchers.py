@@ -12,6 +12,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, cast
 
+from mcpctl.errors import UsageError
+from mcpctl.spec.units import parse_duration
+
 MatchOp = Literal["=", "!=", "=~", "!~"]
 _MATCHER = re.compile(r'\s*([A-Za-z_][A-Za-z0-9_]*)\s*(=~|!~|!=|=)\s*(?:"((?:[^"\\]|\\.)*)"|(\S*))\s*')
 
@@ -61,3 +64,22 @@ def parse_matcher(text: str) -> Matcher:
 def matches_all(matchers: Sequence[Matcher], labels: Mapping[str, str]) -> bool:
     """Whether every matcher matches (an empty list matches everything)."""
     return all(matcher.matches(labels) for matcher in matchers)
+
+
+def silence_length(matchers: Sequence[str], duration: str) -> float:
+    """Check a silence's ``matchers`` and return its ``duration`` in seconds, or raise the
+    :class:`~mcpctl.errors.UsageError` that ``mcpctl alerts silence`` (and the dashboard) shows."""
+    if not matchers:
+        raise UsageError("a silence needs at least one matcher (server=a)")
+    for text in matchers:
+        try:
+            parse_matcher(text)
+        except ValueError as error:
+            raise UsageError(str(error)) from None
+    try:
+        length = parse_duration(duration).seconds
+    except ValueError as error:
+        raise UsageError(f"--duration: {error}") from None
+    if length <= 0:
+        raise UsageError("--duration must be longer than 0s")
+    return length

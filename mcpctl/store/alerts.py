@@ -2,13 +2,15 @@
 hourly rollups.
 
 A running monitor writes history, active alerts, events and rollups; ``mcpctl alerts ack|silence|unsilence``
-write acks and silences, which the monitor picks up at its next evaluation (:func:`acks_after`,
-:func:`silences`). Every row holds JSON beside its indexed columns, so a field added later needs no
+and the dashboard's Alerts page write acks and silences (:func:`ack_firing`, :func:`add_silence`), which the
+monitor picks up at its next evaluation (:func:`acks_after`, :func:`silences`). Every row holds JSON beside its indexed columns, so a field added later needs no
 migration.
 """
 
 from __future__ import annotations
 
+import getpass
+import os
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -98,10 +100,19 @@ def record_history(store: Store, rows: Sequence[tuple[str, float, str, str, str,
 
 
 def history(
-    store: Store, *, monitor: str | None = None, fingerprint: str | None = None, limit: int = 100
+    store: Store,
+    *,
+    monitor: str | None = None,
+    fingerprint: str | None = None,
+    limit: int = 100,
+    before: int | None = None,
 ) -> list[HistoryRow]:
-    """The newest ``limit`` history rows (oldest first), of one monitor and/or one alert (a prefix)."""
+    """The newest ``limit`` history rows (oldest first), of one monitor and/or one alert (a prefix);
+    with ``before``, only rows with a smaller id (the next page back)."""
     where, params = _filters(monitor=monitor, fingerprint=fingerprint)
+    if before is not None:
+        where = f"{where} AND id < ?" if where else "WHERE id < ?"
+        params = (*params, before)
     rows = store.connection.execute(
         f"SELECT * FROM alert_history {where} ORDER BY id DESC LIMIT ?",  # fixed column names
         (*params, limit),
@@ -187,6 +198,34 @@ def add_ack(store: Store, fingerprint: str, *, at: float, author: str, comment: 
     return int(store.connection.execute("SELECT max(id) FROM alert_acks").fetchone()[0])
 
 
+def ack_firing(store: Store, ref: str, *, at: float, author: str, comment: str) -> tuple[ActiveAlert, int]:
+    """Ack the firing alert ``ref`` (a fingerprint or its prefix): the alert and the ack's id. A monitor
+    applies it (and writes the ``acked`` history row) at its next evaluation."""
+    fingerprint = resolve_fingerprint(store, ref)
+    firing = [a for a in active(store) if a.fingerprint == fingerprint and a.state == "firing"]
+    if not firing:
+        raise UsageError(f"alert {fingerprint} is not firing (mcpctl alerts list shows the firing ones)")
+    return firing[0], add_ack(store, fingerprint, at=at, author=author, comment=comment)
+
+
+def author_or_user(given: str | None) -> str:
+    """Who acks or silences: ``given``, else the user running mcpctl."""
+    if given:
+        return given
+    try:
+        return os.environ.get("USER") or getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def acks(store: Store, fingerprint: str) -> list[Ack]:
+    """The acks written for one alert, oldest first."""
+    rows = store.connection.execute(
+        "SELECT * FROM alert_acks WHERE fingerprint = ? ORDER BY id", (fingerprint,)
+    ).fetchall()
+    return [Ack(id=r[0], fingerprint=r[1], at=r[2], author=r[3], comment=r[4]) for r in rows]
+
+
 def acks_after(store: Store, last: int) -> list[Ack]:
     """The acks written after id ``last``."""
     rows = store.connection.execute("SELECT * FROM alert_acks WHERE id > ? ORDER BY id", (last,)).fetchall()
@@ -249,6 +288,59 @@ def silences(store: Store, *, now: float, include_ended: bool = False) -> list[S
     if include_ended:
         return found
     return [s for s in found if s.expired_at is None and s.ends_at > now]
+
+
+def alert_json(alert: ActiveAlert) -> dict[str, object]:
+    """An active alert as ``mcpctl alerts list --output json`` (and the dashboard's API) shows it."""
+    return {
+        "id": alert.fingerprint,
+        "alertname": alert.alertname,
+        "server": alert.server,
+        "state": alert.state,
+        "since": alert.since,
+        "monitor": alert.monitor,
+        **alert.record,
+    }
+
+
+def silence_json(silence: StoredSilence) -> dict[str, object]:
+    """A silence as ``mcpctl alerts list --silences --output json`` shows it."""
+    return {
+        "id": silence.id,
+        "matchers": list(silence.matchers),
+        "starts_at": silence.starts_at,
+        "ends_at": silence.ends_at,
+        "author": silence.author,
+        "comment": silence.comment,
+    }
+
+
+def history_json(row: HistoryRow) -> dict[str, object]:
+    """A history row as ``mcpctl alerts history --output json`` shows it."""
+    return {
+        "at": row.at,
+        "event": row.event,
+        "id": row.fingerprint,
+        "alertname": row.alertname,
+        "server": row.server,
+        "monitor": row.monitor,
+        **row.detail,
+    }
+
+
+def history_detail(detail: Mapping[str, object]) -> str:
+    """The DETAIL column of ``mcpctl alerts history``: the reason, receivers, who acked, or the error."""
+    if "reason" in detail:
+        return str(detail["reason"])
+    if "receivers" in detail:
+        receivers = detail["receivers"]
+        names = ", ".join(str(r) for r in receivers) if isinstance(receivers, list) else str(receivers)
+        return f"{detail.get('why', '')} to {names}"
+    if "author" in detail:
+        return f"by {detail['author']}" + (f": {detail['comment']}" if detail.get("comment") else "")
+    if "error" in detail:
+        return f"{detail.get('receiver', '')}: {detail['error']}"
+    return ""
 
 
 def record_events(store: Store, rows: Sequence[tuple[str, float, str, str, Json]]) -> None:

@@ -6,6 +6,8 @@ operations in order, each through :meth:`RunContext.each <mcpctl.engine.batch.ru
 resuming replans from the same files (refused if the plan changed) and lets the journal settle
 every step. Signals: the first SIGINT or SIGTERM stops starting steps (those in flight finish and
 are journaled); a second SIGINT cancels them (their intents stay in doubt, which resume settles).
+A caller that handles signals itself (the dashboard) passes ``watch_signals=False`` and may stop the
+run with a ``stop`` event instead: like the first Ctrl-C, the run stays resumable.
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ from mcpctl.store.files import make_directories, write_atomic
 
 RUNS_DIR = "runs"
 RUN_FILE = "run.json"
+CANCELLED = "cancelled: finishing the steps in flight"
+"""Why a run stopped by its ``stop`` event stopped."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -200,9 +204,13 @@ async def apply_batch(
     directory: Path,
     command: str = "apply",
     progress: BatchProgress | None = None,
+    stop: trio.Event | None = None,
+    watch_signals: bool = True,
 ) -> BatchOutcome:
     """Carry out ``planned`` as run ``run_id`` in ``directory`` (new, or one being resumed); the caller
-    holds the state lock and has written ``run.json``."""
+    holds the state lock and has written ``run.json``. Setting ``stop`` stops starting steps, as the
+    first Ctrl-C does (the run is interrupted and resumable); ``watch_signals=False`` leaves SIGINT and
+    SIGTERM to the caller."""
     started, start = time.time(), time.perf_counter()
     # the plan's steps (10,000 records and their arguments) live until the end: moved out of the
     # collector's sight, they are not walked again by every full collection of the run
@@ -215,6 +223,7 @@ async def apply_batch(
             directory=directory,
             command=command,
             progress=progress,
+            watchers=(stop, watch_signals),
             started=started,
             start=start,
         )
@@ -230,6 +239,7 @@ async def _apply(
     directory: Path,
     command: str,
     progress: BatchProgress | None,
+    watchers: tuple[trio.Event | None, bool],
     started: float,
     start: float,
 ) -> BatchOutcome:
@@ -256,7 +266,11 @@ async def _apply(
             )
             async with trio.open_nursery() as nursery:
                 cancel = trio.CancelScope()
-                nursery.start_soon(_watch_signals, run, cancel)
+                stop, watch_signals = watchers
+                if watch_signals:
+                    nursery.start_soon(_watch_signals, run, cancel)
+                if stop is not None:
+                    nursery.start_soon(_watch_stop, run, stop)
                 with cancel:
                     await _operations(run, planned, timings)
                 nursery.cancel_scope.cancel()
@@ -307,6 +321,11 @@ async def _watch_signals(run: RunContext, cancel: trio.CancelScope) -> None:
                 f"interrupted ({name}): finishing the steps in flight (Ctrl-C again cancels them)",
                 interrupted=True,
             )
+
+
+async def _watch_stop(run: RunContext, stop: trio.Event) -> None:
+    await stop.wait()
+    run.stop(CANCELLED, interrupted=True)
 
 
 def _suites(

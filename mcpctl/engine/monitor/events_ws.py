@@ -14,10 +14,14 @@ counts as 0, every event of the new run: the hello's smaller ``seq`` tells the c
 A client that cannot keep up is not waited for: when more than ``max_lag`` events are due at once, or
 events it still had to receive left the log, the server closes with 1008 and a reason saying so; one that
 stops reading for :data:`SEND_TIMEOUT` seconds is cut off. The monitor itself never waits on a client.
+
+:func:`serve_log` is the same stream over any event log with any hello status (the dashboard's, which also
+carries batch and alert events); :func:`serve_events` is it over a monitor's state.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Final
 from urllib.parse import parse_qs, urlsplit
 
@@ -31,6 +35,16 @@ from wsproto.utilities import RemoteProtocolError
 from mcpctl.engine.monitor.loop import MonitorState
 from mcpctl.engine.monitor.metrics import status
 from mcpctl.mock.http_wire import JSON_HEAD, HttpConnection, HttpRequest
+from mcpctl.observe.events import EventLog
+
+Encode = Callable[[dict[str, object]], str]
+"""One message as the text of its WebSocket frame (the dashboard caches it: one encoding for all viewers)."""
+
+
+def encode_json(message: dict[str, object]) -> str:
+    """``message`` as JSON text, encoded anew each time."""
+    return orjson.dumps(message).decode()
+
 
 MAX_LAG = 1000
 """Events due at once beyond which a client counts as too slow (after its first batch)."""
@@ -58,8 +72,9 @@ def parse_since(target: bytes, newest: int) -> int:
 class _Link:
     """One accepted WebSocket: writes are serialised and bounded in time; ``done`` once it is over."""
 
-    def __init__(self, ws: WSConnection, conn: HttpConnection) -> None:
+    def __init__(self, ws: WSConnection, conn: HttpConnection, encode: Encode) -> None:
         self.ws = ws
+        self.encode = encode
         self.conn = conn
         self.alive = True
         self.done = trio.Event()
@@ -76,7 +91,7 @@ class _Link:
             return False
 
     async def send_json(self, messages: list[dict[str, object]]) -> bool:
-        frames = b"".join(self.ws.send(TextMessage(data=orjson.dumps(m).decode())) for m in messages)
+        frames = b"".join(self.ws.send(TextMessage(data=self.encode(m))) for m in messages)
         return await self.send(frames)
 
     async def close(self, code: int, reason: str, *, wait: bool) -> None:
@@ -92,16 +107,31 @@ async def serve_events(
 ) -> None:
     """Accept the WebSocket of ``req`` and stream ``state.events`` on it until either side ends it
     (``max_lag``: :data:`MAX_LAG`)."""
-    link = await _accept(state, req, conn)
+    await serve_log(state.events, lambda: status(state), req, conn, max_lag=max_lag)
+
+
+async def serve_log(
+    events: EventLog,
+    hello_status: Callable[[], object],
+    req: HttpRequest,
+    conn: HttpConnection,
+    *,
+    max_lag: int | None = None,
+    encode: Encode = encode_json,
+    stopping: str = "monitor stopping",
+) -> None:
+    """Accept the WebSocket of ``req`` and stream ``events`` on it until either side ends it: the hello
+    carries ``hello_status()``; ``encode`` turns each message into its frame's text."""
+    link = await _accept(events, req, conn, encode)
     if link is None:
         return
-    since = parse_since(req.target, state.events.last_seq)
+    since = parse_since(req.target, events.last_seq)
     async with trio.open_nursery() as nursery:
         nursery.start_soon(_read, link, nursery.cancel_scope)
-        closing = (GOING_AWAY, "monitor stopping")
+        closing = (GOING_AWAY, stopping)
         wait = False
         try:
-            closing = await _pump(state, link, since, MAX_LAG if max_lag is None else max_lag)
+            closing = await _pump(events, hello_status, link, since, MAX_LAG if max_lag is None else max_lag)
             wait = True
         finally:
             with trio.CancelScope(shield=True):
@@ -109,9 +139,9 @@ async def serve_events(
             nursery.cancel_scope.cancel()
 
 
-async def _accept(state: MonitorState, req: HttpRequest, conn: HttpConnection) -> _Link | None:
+async def _accept(events: EventLog, req: HttpRequest, conn: HttpConnection, encode: Encode) -> _Link | None:
     try:
-        parse_since(req.target, state.events.last_seq)
+        parse_since(req.target, events.last_seq)
         ws = WSConnection(ConnectionType.SERVER)
         head = [b"GET " + req.target + b" HTTP/1.1", *(k + b": " + v for k, v in req.headers.items())]
         ws.receive_data(b"\r\n".join(head) + b"\r\n\r\n" + conn.upgraded)
@@ -122,14 +152,15 @@ async def _accept(state: MonitorState, req: HttpRequest, conn: HttpConnection) -
         body = orjson.dumps({"error": f"GET /api/v1/events: {exc}"})
         await conn.respond(400, body, head=JSON_HEAD, keep_alive=False)
         return None
-    link = _Link(ws, conn)
+    link = _Link(ws, conn, encode)
     return link if await link.send(ws.send(AcceptConnection())) else None
 
 
-async def _pump(state: MonitorState, link: _Link, since: int, max_lag: int) -> tuple[int, str]:
-    events = state.events
+async def _pump(
+    events: EventLog, hello_status: Callable[[], object], link: _Link, since: int, max_lag: int
+) -> tuple[int, str]:
     # hello and the first batch are taken together: nothing may slip in between them
-    messages: list[dict[str, object]] = [{"type": "hello", "seq": events.last_seq, "status": status(state)}]
+    messages: list[dict[str, object]] = [{"type": "hello", "seq": events.last_seq, "status": hello_status()}]
     cursor, first = since, True
     while True:
         batch, missed = events.since(cursor)
