@@ -596,6 +596,53 @@ def monitor_command(
     )
 
 
+@app.command("dashboard")
+def dashboard_command(
+    monitor: Annotated[
+        list[str] | None,
+        typer.Option("--monitor", help="Monitor (and AlertRules) spec file(s) to run in-process."),
+    ] = None,
+    specs: Annotated[
+        list[str] | None,
+        typer.Option("--specs", help="Spec files or directories whose BatchPlans the Batch page offers."),
+    ] = None,
+    connect: Annotated[
+        str | None,
+        typer.Option("--connect", help="Follow a running mcpctl monitor at URL instead of --monitor."),
+    ] = None,
+    name: Annotated[
+        str | None, typer.Option("--name", help="Which Monitor, when the files hold several.")
+    ] = None,
+    listen: Annotated[
+        str, typer.Option("--listen", help="Serve the dashboard on [HOST:]PORT (loopback unless told).")
+    ] = "127.0.0.1:8081",
+    token_file: Annotated[
+        str | None,
+        typer.Option("--token-file", help="Read the access token from this file instead of making one."),
+    ] = None,
+    servers: SpecServersOpt = None,
+    state_dir: StateDirOpt = None,
+) -> None:
+    """A live web dashboard until Ctrl-C: server health and the dependency map, alerts (ack, silence),
+    recent runs with their reports, BatchPlans to plan, apply, cancel, roll back and resume. Changes need
+    the token printed at start (or --token-file); the page, JSON API and /api/v1/events share --listen."""
+    from mcpctl.cli import dashboard as command
+    from mcpctl.store import state_dir as find_state_dir
+
+    _finish(
+        command.run_dashboard(
+            monitor_paths=monitor or [],
+            specs=specs or [],
+            connect=connect,
+            name=name,
+            listen=listen,
+            token_file=token_file,
+            servers_files=servers or [],
+            state_dir=find_state_dir(state_dir),
+        )
+    )
+
+
 @app.command("status")
 def status_command(
     paths: Annotated[

@@ -1,5 +1,6 @@
 """Mocks the monitoring tests share: one whose every call fails, and one served over HTTP that the tests
-switch between behaviours by rewriting its file (``mcpctl mock serve --watch`` reloads it)."""
+switch between behaviours and answers by rewriting its file (``mcpctl mock serve --watch`` reloads it); and
+the alert rules the dashboard's alert tests watch them with."""
 
 from __future__ import annotations
 
@@ -28,13 +29,27 @@ tools:
   - name: work
     inputSchema: {type: object}
     behaviour: BEHAVIOUR
-    default: {text: done}
+    default: DEFAULT
 """
+ERROR_RULES = """\
+apiVersion: mcpctl/v1
+kind: AlertRules
+metadata: {name: prod-alerts}
+evaluationInterval: 100ms
+rules:
+  - alert: Errors
+    expr: "error_rate > 50%"
+    severity: critical
+    annotations: {summary: "{{ server }} fails"}
+route: {groupBy: [alertname, server], groupWait: 0s, groupInterval: 300ms, repeatInterval: 600ms}
+"""
+"""AlertRules ``prod-alerts``: ``Errors`` (critical) fires while a server's error rate is over 50%."""
 
 
-def set_switch(path: Path, behaviour: str) -> None:
-    """Write the switch mock with ``behaviour`` (``{}``, ``{latency: 250ms}``, ``{errorRate: 100%}``)."""
-    path.write_text(SWITCH.replace("BEHAVIOUR", behaviour), encoding="utf-8")
+def set_switch(path: Path, behaviour: str = "{}", *, default: str = "{text: done}") -> None:
+    """Write the switch mock with ``behaviour`` (``{}``, ``{latency: 250ms}``, ``{errorRate: 100%}``) and
+    its tool's ``default`` answer (a result mapping in YAML)."""
+    path.write_text(SWITCH.replace("BEHAVIOUR", behaviour).replace("DEFAULT", default), encoding="utf-8")
 
 
 @contextmanager

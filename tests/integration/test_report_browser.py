@@ -2,47 +2,24 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from selenium import webdriver
-from selenium.common.exceptions import NoAlertPresentException
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 
 from mcpctl.report.html import render_html
+from tests.integration.browser import chrome, needs_chromium, no_alert, severe
 from tests.unit.report.test_html import CORPUS, INJECTIONS, rich_run
 
-CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
-
-pytestmark = pytest.mark.skipif(
-    not (shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER)), reason="needs chromium and chromium-driver"
-)
+pytestmark = needs_chromium
 
 
 @pytest.fixture
 def browser(tmp_path: Path) -> Iterator[webdriver.Chrome]:
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1280,2000"):
-        options.add_argument(argument)
-    options.add_argument(f"--user-data-dir={tmp_path / 'profile'}")
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
-    try:
+    with chrome(tmp_path / "profile", height=2000) as driver:
         yield driver
-    finally:
-        driver.quit()
-
-
-def no_alert(driver: webdriver.Chrome) -> bool:
-    try:
-        driver.switch_to.alert  # noqa: B018 (the property raises when there is none)
-    except NoAlertPresentException:
-        return True
-    return False
 
 
 def test_injected_markup_never_runs_and_the_summary_reads(browser: webdriver.Chrome, tmp_path: Path) -> None:
@@ -51,8 +28,7 @@ def test_injected_markup_never_runs_and_the_summary_reads(browser: webdriver.Chr
     browser.get(page.as_uri())
     assert no_alert(browser)
     assert browser.execute_script("return window.pwned") is None
-    errors = [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
-    assert errors == []
+    assert severe(browser) == []
     summary = browser.find_element(By.ID, "summary")
     assert summary.is_displayed()
     assert "11 total: 5 passed (1 flaky), 3 failed, 1 error, 2 skipped" in summary.text
