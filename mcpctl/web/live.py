@@ -108,10 +108,15 @@ class Live:
                 "message": NO_MONITOR}  # fmt: skip
 
     def depends_on(self) -> dict[str, tuple[str, ...]]:
-        """Each server's dependencies (known for an in-process monitor only)."""
-        if self.monitoring is None:
-            return {}
-        return {name: tuple(s.spec.depends_on) for name, s in self.monitoring.state.servers.items()}
+        """Each server's dependencies, as the monitor (here or followed) states them."""
+        if self.monitoring is not None:
+            return {name: tuple(s.spec.depends_on) for name, s in self.monitoring.state.servers.items()}
+        servers = (self.remote or {}).get("servers")
+        return {
+            str(s["name"]): tuple(str(d) for d in s.get("depends_on") or ())
+            for s in (servers if isinstance(servers, list) else [])
+            if isinstance(s, dict) and "name" in s
+        }
 
     async def tick(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         """Append a ``status`` event every :data:`TICK` seconds and right after each health change."""

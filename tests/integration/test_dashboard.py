@@ -201,6 +201,7 @@ async def test_connect_follows_a_running_monitor(tmp_path: Path) -> None:
             await wait_until(followed, timeout=20, what="the followed monitor's status and samples")
             snapshot = running.live.snapshot()
             assert (snapshot["monitor"], snapshot["source"]) == ("dash", "connect")
+            assert running.live.depends_on() == {"switch": (), "weather": ("switch",)}  # the map's arrows
             async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{running.port}") as http:
                 page = await http.get("/")
             assert 'data-server="switch"' in page.text

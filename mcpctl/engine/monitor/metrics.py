@@ -79,6 +79,7 @@ def _server_status(state: MonitorState, name: str, now: float) -> dict[str, obje
         "name": name,
         "health": server.health,
         "reasons": list(server.reasons),
+        "depends_on": list(server.spec.depends_on),
         "impacted": bool(impacted),
         "impacted_by": list(impacted),
         "p50_ms": stats.p50,
