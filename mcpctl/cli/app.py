@@ -294,6 +294,15 @@ BaselineOpt = Annotated[
 ]
 
 
+UpdateSnapshotsOpt = Annotated[
+    bool,
+    typer.Option(
+        "--update-snapshots",
+        help="Rewrite the snapshots whose answers changed (refused while other assertions fail).",
+    ),
+]
+
+
 @app.command("test")
 def run_tests(
     paths: PathsArg,
@@ -304,13 +313,16 @@ def run_tests(
     select: SelectOpt = None,
     concurrency: ConcurrencyOpt = None,
     baseline: BaselineOpt = None,
+    update_snapshots: UpdateSnapshotsOpt = False,
 ) -> None:
     """Run the TestSuite documents of the given specs. Exit 0 all passed, 1 a test failed (or, with
     --baseline, something regressed), 2 bad spec (nothing ran), 3 a server could not be reached."""
     from mcpctl.cli import run as command
 
     options = _run_options(paths, servers, output, report, state_dir, select, concurrency)
-    _finish(command.run(options | {"baseline": baseline}, command="test"))
+    _finish(
+        command.run(options | {"baseline": baseline, "update_snapshots": update_snapshots}, command="test")
+    )
 
 
 @app.command()
@@ -334,6 +346,7 @@ def apply(
         ),
     ] = None,
     baseline: BaselineOpt = None,
+    update_snapshots: UpdateSnapshotsOpt = False,
 ) -> None:
     """Validate every spec, then run each document by its kind: TestSuites, then BatchPlans (each a
     journaled run; see mcpctl plan). Exit 0 all good, 1 a failure, 2 bad spec (nothing ran), 3 a server
@@ -343,7 +356,8 @@ def apply(
     if not paths and resume is None:
         raise typer.BadParameter("give spec files or directories, or --resume RUN", param_hint="PATHS")
     options = _run_options(paths or [], servers, output, report, state_dir, select, concurrency)
-    _finish(command.run(options | {"yes": yes, "resume": resume, "baseline": baseline}, command="apply"))
+    extra = {"yes": yes, "resume": resume, "baseline": baseline, "update_snapshots": update_snapshots}
+    _finish(command.run(options | extra, command="apply"))
 
 
 @app.command("plan")

@@ -25,7 +25,21 @@ SUMMARY_LIMIT = 20
 
 
 def run(options: dict[str, object], *, command: str) -> int:
-    """Run the specs named in ``options`` (built by ``mcpctl.cli.app``); return the exit code."""
+    """Run the specs named in ``options`` (built by ``mcpctl.cli.app``); return the exit code.
+
+    ``options["update_snapshots"]`` (``--update-snapshots``) rewrites the snapshots that changed."""
+    from mcpctl.engine.snapshot import UPDATE_SNAPSHOTS
+
+    # every suite reads it when it starts (trio runs and their tasks inherit this context), so it reaches
+    # the suites of plans and scenarios too without a parameter through each runner
+    token = UPDATE_SNAPSHOTS.set(bool(options.get("update_snapshots")))
+    try:
+        return _run(options, command=command)
+    finally:
+        UPDATE_SNAPSHOTS.reset(token)
+
+
+def _run(options: dict[str, object], *, command: str) -> int:
     output = str(options["output"])
     if output not in ("text", "json"):
         raise UsageError(f"--output {output!r}: expected text or json")

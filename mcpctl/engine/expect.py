@@ -16,10 +16,12 @@ import jsonschema
 from jsonschema.exceptions import SchemaError
 
 from mcpctl.mcp.jsonrpc import JSONValue, Message, json_equal
-from mcpctl.spec.model import ErrorExpect, Expect, LatencyExpect, StructuredCheck, TextMatch
+from mcpctl.spec.model import ErrorExpect, Expect, LatencyExpect, PassRate, StructuredCheck, TextMatch
 
 AnswerKind = Literal["tool", "resource", "prompt"]
 MAX_SHOWN = 300
+MAX_RUNS_SHOWN = 10
+"""Failing runs listed under a missed pass rate."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -277,3 +279,20 @@ def percentile(ordered: Sequence[float], rank: float) -> float:
     """Nearest-rank percentile of sorted ``ordered`` (the value at or above ``rank`` % of samples)."""
     index = max(0, min(len(ordered) - 1, -(-len(ordered) * rank // 100) - 1))
     return ordered[int(index)]
+
+
+def check_runs(
+    pass_rate: PassRate | None, passes: Sequence[bool], run_failures: Sequence[str], first: Sequence[Failure]
+) -> list[Failure]:
+    """The verdict on the runs of a repeated test. With ``pass_rate``: one failure if the rate is missed,
+    listing failing runs. Without: every run must pass; ``first`` (the first failing run's failures) and
+    how many runs failed."""
+    runs, passed = len(passes), sum(passes)
+    if pass_rate is None:
+        return [] if passed == runs else [*first, Failure(message=f"{runs - passed} of {runs} runs failed")]
+    if pass_rate.holds(passed, runs):
+        return []
+    more = len(run_failures) - MAX_RUNS_SHOWN
+    details = (*run_failures[:MAX_RUNS_SHOWN], *([f"… and {more} more failing runs"] if more > 0 else []))
+    message = f"pass rate {passed / runs:.1%} ({passed} of {runs} runs passed) is not {pass_rate.text}"
+    return [Failure(message=message, details=details)]

@@ -6,11 +6,17 @@ engine that makes them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from math import comb
 from typing import Literal
 
 Status = Literal["passed", "failed", "error", "skipped"]
+SnapshotStatus = Literal["written", "updated", "unchanged", "failed", "missing", "refused"]
+"""What a snapshot check did: wrote a missing one, rewrote a changed one (``--update-snapshots``), found
+it equal; or failed: differs, missing under CI=true, or not written while other assertions fail."""
+KEPT_FAILURES = 50
+"""The failing runs of a repeated test whose messages a result keeps."""
 
 
 def counted(number: int, noun: str) -> str:
@@ -36,6 +42,66 @@ class LatencySummary:
     mean: float
 
 
+def pass_at_k(n: int, c: int, k: int) -> float:
+    """The chance that at least one of ``k`` runs passes, estimated without bias from ``c`` passes in
+    ``n`` runs: ``1 - C(n-c, k) / C(n, k)`` (Chen et al. 2021, "Evaluating Large Language Models
+    Trained on Code"). Exact big-integer binomials, one correctly rounded division."""
+    _check_counts(n, c, k)
+    return 1.0 - comb(n - c, k) / comb(n, k)
+
+
+def pass_hat_k(n: int, c: int, k: int) -> float:
+    """The chance that all of ``k`` runs pass, estimated without bias from ``c`` passes in ``n`` runs:
+    ``C(c, k) / C(n, k)`` (pass^k, as tau-bench defines it)."""
+    _check_counts(n, c, k)
+    return comb(c, k) / comb(n, k)
+
+
+def _check_counts(n: int, c: int, k: int) -> None:
+    if not 0 <= c <= n or not 1 <= k <= n:
+        raise ValueError(f"need 0 <= c <= n and 1 <= k <= n, got n={n}, c={c}, k={k}")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Reliability:
+    """How often a repeated test (``repeat: N``) passed, with pass@k and pass^k over its runs."""
+
+    runs: int
+    """n: the runs made (the repeat count, fewer if the test was cut short)."""
+    passed: int
+    """c: the runs that passed."""
+    k: int
+    pass_at_k: float
+    """The chance that at least one of k runs passes (unbiased estimate from n and c)."""
+    pass_hat_k: float
+    """The chance that all k runs pass (unbiased estimate from n and c)."""
+    required: str = ""
+    """The ``pass_rate`` as written (``>= 95%``); "" when every run must pass."""
+    failures: tuple[str, ...] = ()
+    """The first line of each failing run (at most :data:`KEPT_FAILURES`), ``run I of N: ...``."""
+
+    @property
+    def rate(self) -> float:
+        """c / n."""
+        return self.passed / self.runs if self.runs else 0.0
+
+
+def reliability(
+    *, runs: int, passed: int, k: int, required: str = "", failures: Sequence[str] = ()
+) -> Reliability:
+    """The record for ``passed`` of ``runs``, pass@k and pass^k computed (k capped at ``runs``)."""
+    k = max(1, min(k, runs))
+    return Reliability(
+        runs=runs,
+        passed=passed,
+        k=k,
+        pass_at_k=pass_at_k(runs, passed, k),
+        pass_hat_k=pass_hat_k(runs, passed, k),
+        required=required,
+        failures=tuple(failures[:KEPT_FAILURES]),
+    )
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CaseResult:
     """The outcome of one test case."""
@@ -44,7 +110,8 @@ class CaseResult:
     status: Status
     duration_ms: float
     attempts: int = 1
-    """1 unless retried; ``flaky`` is a pass after a failed attempt."""
+    """1 unless retried; ``flaky`` is a pass after a failed attempt, or a repeated test (``repeat``) whose
+    runs both passed and failed (then ``reliability`` keeps the failing runs)."""
     flaky: bool = False
     message: str = ""
     """The first line of what went wrong ("" when passed)."""
@@ -55,6 +122,19 @@ class CaseResult:
     """Context for the reader (JUnit ``system-out``): requests sent and answers got, trimmed."""
     file: str = ""
     line: int = 0
+    reliability: Reliability | None = None
+    """Set for a test with ``repeat`` above 1: passes, pass@k, pass^k, the failing runs."""
+    snapshots: Mapping[str, SnapshotStatus] = field(default_factory=dict)
+    """Snapshot name to what its check did (empty when the test has none)."""
+
+
+def snapshot_counts(cases: Sequence[CaseResult]) -> dict[SnapshotStatus, int]:
+    """How many snapshot checks of ``cases`` ended in each status (only those that occurred)."""
+    counts: dict[SnapshotStatus, int] = {}
+    for case in cases:
+        for status in case.snapshots.values():
+            counts[status] = counts.get(status, 0) + 1
+    return counts
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -19,13 +19,22 @@ from mcpctl.engine.expect import (
     RpcFailure,
     check_answer,
     check_latency,
+    check_runs,
     percentile,
     pointer_value,
     shown,
 )
 from mcpctl.engine.listing import Listing, check_listing
 from mcpctl.engine.mockcalls import check_mock_calls
-from mcpctl.engine.results import CaseResult, LatencySummary, Status
+from mcpctl.engine.results import (
+    CaseResult,
+    LatencySummary,
+    Reliability,
+    SnapshotStatus,
+    Status,
+    reliability,
+)
+from mcpctl.engine.snapshot import SnapshotMode, check_snapshot, note
 from mcpctl.errors import HttpStatusError, McpctlError, RpcError
 from mcpctl.mcp.client import Client, ServerTarget
 from mcpctl.mcp.jsonrpc import JSONValue, Message
@@ -55,6 +64,11 @@ class _Outcome:
     error: str = ""
     samples: list[float] = field(default_factory=list)
     transcript: list[str] = field(default_factory=list)
+    passes: list[bool] = field(default_factory=list)
+    """Of each run of a repeated test."""
+    run_failures: list[str] = field(default_factory=list)
+    """The first line of each failing run of a repeated test."""
+    snapshots: dict[str, SnapshotStatus] = field(default_factory=dict)
 
     @property
     def status(self) -> Status:
@@ -83,6 +97,8 @@ class SuiteSession:
         self._forgotten: Client | None = None
         self.reconnects = 0
         """Sessions opened again because the last one broke (a retry reconnects first)."""
+        self.snapshots = SnapshotMode.current()
+        """How snapshot checks write and compare (``--update-snapshots``, ``CI=true``)."""
 
     def failed(self, error: McpctlError) -> None:
         """Note an attempt's error: one saying the server forgot the session (HTTP 404) makes the next
@@ -188,18 +204,34 @@ def _case_result(test: TestCase, outcome: _Outcome, *, attempts: int, duration_m
     if attempts > 1 and status != "passed":
         message = f"{message} (after {attempts} attempts)"
     output = "" if status == "passed" else "\n".join(outcome.transcript)[-MAX_OUTPUT:]
+    passed = sum(outcome.passes)
+    mixed = 0 < passed < len(outcome.passes)
     return CaseResult(
         name=test.name,
         status=status,
         duration_ms=duration_ms,
         attempts=attempts,
-        flaky=status == "passed" and attempts > 1,
+        flaky=(status == "passed" and attempts > 1) or mixed,
         message=message,
         details=details,
         latency=latency_summary(outcome.samples) if test.repeat > 1 and outcome.samples else None,
         output=output,
         file=test.source.path,
         line=test.source.line,
+        reliability=_reliability(test, outcome),
+        snapshots=dict(outcome.snapshots),
+    )
+
+
+def _reliability(test: TestCase, outcome: _Outcome) -> Reliability | None:
+    if test.repeat < 2 or not outcome.passes:
+        return None
+    return reliability(
+        runs=len(outcome.passes),
+        passed=sum(outcome.passes),
+        k=test.k or test.repeat,
+        required=test.pass_rate.text if test.pass_rate is not None else "",
+        failures=outcome.run_failures,
     )
 
 
@@ -268,17 +300,26 @@ async def _run_listings(session: SuiteSession, expect: Expect, outcome: _Outcome
 async def _run_repeats(
     session: SuiteSession, test: TestCase, action: Action, context: dict[str, object], outcome: _Outcome
 ) -> None:
+    """Every run of the action: a repeated test makes all its runs, counting passes (pass@k, pass^k)."""
+    first: list[Failure] = []
     for iteration in range(test.repeat):
         context["iteration"] = iteration
         answer = await perform(session, action, context, timeout=test.timeout.seconds, outcome=outcome)
         outcome.samples.append(answer.elapsed_ms)
-        failures = await _check(session, test.expect, action, answer)
+        failures = await _check(session, test, test.expect, action, answer, outcome)
         if test.expect.latency is not None and test.expect.latency.max is not None:
             failures.extend(check_latency(_only_max(test), [answer.elapsed_ms]))
+        if test.repeat == 1:
+            outcome.failures.extend(failures)
+            if failures:
+                return
+            continue
+        outcome.passes.append(not failures)
         if failures:
-            prefix = f"run {iteration + 1} of {test.repeat}: " if test.repeat > 1 else ""
-            outcome.failures.extend(Failure(message=prefix + f.message, details=f.details) for f in failures)
-            return
+            prefix = f"run {iteration + 1} of {test.repeat}: "
+            outcome.run_failures.append(prefix + failures[0].message)
+            first = first or [Failure(message=prefix + f.message, details=f.details) for f in failures]
+    outcome.failures.extend(check_runs(test.pass_rate, outcome.passes, outcome.run_failures, first))
     if test.expect.latency is not None:
         outcome.failures.extend(check_latency(_percentiles_only(test), outcome.samples))
 
@@ -301,7 +342,7 @@ async def _run_steps(
     for step in test.steps:
         answer = await perform(session, step.action, context, timeout=test.timeout.seconds, outcome=outcome)
         outcome.samples.append(answer.elapsed_ms)
-        failures = await _check(session, step.expect, step.action, answer)
+        failures = await _check(session, test, step.expect, step.action, answer, outcome)
         if step.expect.latency is not None:
             failures.extend(check_latency(step.expect.latency, [answer.elapsed_ms]))
         failures.extend(_save(step, answer, saved))
@@ -329,11 +370,25 @@ def _save(step: Step, answer: Answer, saved: dict[str, dict[str, object]]) -> li
     return failures
 
 
-async def _check(session: SuiteSession, expect: Expect, action: Action, answer: Answer) -> list[Failure]:
+async def _check(
+    session: SuiteSession, test: TestCase, expect: Expect, action: Action, answer: Answer, outcome: _Outcome
+) -> list[Failure]:
     schema: JSONValue = None
     if expect.output_schema and isinstance(action, CallTool) and answer.error is None:
         schema = await session.tool_schema(action.tool)
-    return check_answer(expect, answer, output_schema=schema)
+    failures = check_answer(expect, answer, output_schema=schema)
+    if expect.snapshot is not None:
+        check = check_snapshot(
+            expect.snapshot,
+            answer,
+            spec_path=test.source.path,
+            normalizers=test.normalize,
+            mode=session.snapshots,
+            others_failed=bool(failures),
+        )
+        note(outcome.snapshots, expect.snapshot, check.status)
+        failures.extend(check.failures)
+    return failures
 
 
 async def perform(

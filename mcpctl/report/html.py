@@ -39,7 +39,7 @@ from mcpctl.observe.histogram import LatencyHistogram
 from mcpctl.report import svg
 from mcpctl.report.json import iso8601
 from mcpctl.report.recommend import Recommendation, recommend
-from mcpctl.report.text import duration
+from mcpctl.report.text import duration, reliability_text
 from mcpctl.report.totals import Totals, run_totals, suite_totals
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -265,13 +265,21 @@ def _suite(anchor: str, suite: SuiteResult, redact: Redact, printable: bool) -> 
     return view
 
 
+def case_notes(case: CaseResult) -> str:
+    """What a case adds to its message: a repeated case's pass@k and pass^k, snapshots written or updated
+    ("" when neither)."""
+    notes = [reliability_text(case.reliability)] if case.reliability is not None else []
+    notes += [f"snapshot {name} {status}" for name, status in case.snapshots.items() if status != "unchanged"]
+    return " · ".join(notes)
+
+
 def case_rows(cases: Sequence[CaseResult], redact: Redact) -> Markup:
     """The ``<tr>`` rows of a cases table, each string escaped (built here: see the module docstring)."""
     rows = []
     for n, case in enumerate(cases, 1):
         status = case.status if case.status in STATUSES else "error"
         flaky = " (flaky)" if case.flaky else ""
-        message = redact(case.message.strip().split("\n", 1)[0])
+        message = " · ".join(filter(None, [redact(case.message.strip().split("\n", 1)[0]), case_notes(case)]))
         rows.append(
             f'<tr class="s-{status}"><td data-v="{n}">{n}</td><td>{escape(redact(case.name))}</td>'
             f'<td><span class="badge b-{status}">{status}{flaky}</span></td>'
@@ -532,7 +540,8 @@ def case_paragraphs(cases: Sequence[CaseResult], redact: Redact) -> Markup:
         status = case.status if case.status in STATUSES else "error"
         tries = f", {case.attempts} attempts" if case.attempts > 1 else ""
         parts = [f"{n}. {escape(redact(case.name))}", f"{duration(case.duration_ms)}{tries}"]
-        parts += [str(escape(text)) for text in (redact(where(case)), redact(case.message.strip())) if text]
+        texts = (redact(where(case)), redact(case.message.strip()), case_notes(case))
+        parts += [str(escape(text)) for text in texts if text]
         flaky = " (flaky)" if case.flaky else ""
         rows.append(f'<p class="case"><b class="b-{status}">{status}{flaky}</b> {" | ".join(parts)}</p>')
     return Markup("\n".join(rows))

@@ -9,14 +9,18 @@ describes it; ``schemaVersion`` counts changes that are not additions)::
      "suites": [{"kind", "name", "server", "serverInfo", "protocol", "spec": {"path", "sha256"},
                  "startedAt", "durationMs", "status", "error",
                  "cases": [{"name", "status", "durationMs", "attempts", "flaky", "message", "details",
-                            "latency", "output", "file", "line"}],
+                            "latency", "output", "file", "line",
+                            "reliability"?, "snapshots"?}],
                  "attachment"}],
      "recommendations": [{"rule", "subject", "advice", "evidence"}]}
 
 Times are ISO 8601 in UTC with milliseconds; durations are milliseconds; ``latency`` is ``null`` or
 ``{"count", "min", "p50", "p90", "p95", "p99", "max", "mean"}`` in milliseconds; ``attachment`` is ``null`` or
 a suite's own document (a LoadTest's whole result, as ``mcpctl load -o json`` prints it);
-``recommendations`` are the rules of :mod:`mcpctl.report.recommend` that fired, each with the numbers that
+a repeated case (``repeat: N``) adds ``reliability``: ``{"runs", "passed", "rate", "k", "passAtK", "passHatK",
+"required", "failures"}`` (pass@k, pass^k; ``failures``: the first line of each failing run); a case with
+snapshots adds ``snapshots``: name to written, updated, unchanged, failed, missing or refused, and the run's
+``summary`` then adds ``snapshots`` (how many of each); ``recommendations`` are the rules of :mod:`mcpctl.report.recommend` that fired, each with the numbers that
 made it fire (``[]`` when none did).
 """
 
@@ -29,7 +33,7 @@ from typing import TYPE_CHECKING
 
 import orjson
 
-from mcpctl.engine.results import CaseResult, RunResult, SuiteResult
+from mcpctl.engine.results import CaseResult, Reliability, RunResult, SuiteResult, snapshot_counts
 from mcpctl.report.recommend import recommend
 from mcpctl.report.totals import run_totals
 
@@ -72,8 +76,14 @@ def _run(run: RunResult) -> dict[str, object]:
             "error": totals.error,
             "skipped": totals.skipped,
             "total": totals.total,
+            **_snapshot_summary(run),
         },
     }
+
+
+def _snapshot_summary(run: RunResult) -> dict[str, object]:
+    counts = snapshot_counts([case for suite in run.suites for case in suite.cases])
+    return {"snapshots": dict(sorted(counts.items()))} if counts else {}
 
 
 def _suite(suite: SuiteResult) -> dict[str, object]:
@@ -128,6 +138,23 @@ def case_json(case: CaseResult) -> dict[str, object]:
         "output": case.output,
         "file": case.file,
         "line": case.line,
+        # added only when there is something to say, so that other cases keep their exact shape
+        **({"reliability": reliability_json(case.reliability)} if case.reliability is not None else {}),
+        **({"snapshots": dict(case.snapshots)} if case.snapshots else {}),
+    }
+
+
+def reliability_json(repeats: Reliability) -> dict[str, object]:
+    """A repeated case's runs, pass@k and pass^k as the JSON report writes them."""
+    return {
+        "runs": repeats.runs,
+        "passed": repeats.passed,
+        "rate": repeats.rate,
+        "k": repeats.k,
+        "passAtK": repeats.pass_at_k,
+        "passHatK": repeats.pass_hat_k,
+        "required": repeats.required,
+        "failures": list(repeats.failures),
     }
 
 

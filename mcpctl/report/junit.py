@@ -7,6 +7,10 @@ family targets and the strictest reader validates with): hence no ``file``/``lin
 stack traces to lines find it. A suite that could not run is one ``<setup>`` testcase in error, as
 pytest reports a fixture error.
 
+``testcase`` holds no ``properties`` in that schema, so a repeated case's reliability (``CASE.runs``,
+``CASE.passed``, ``CASE.pass@k``, ``CASE.pass^k`` …) and each snapshot's outcome (``CASE.snapshot.NAME``)
+are properties of its ``testsuite``; a flaky repeated case lists its failing runs in ``system-out``.
+
 Readers key test cases by suite and name, so a name that repeats in a suite gets `` (2)``, `` (3)``…
 GitLab ignores a JUnit file over 30 MB: each failure body and captured output is cut to its share of
 :data:`SIZE_BUDGET` (at most :data:`MAX_TEXT`, at least :data:`MIN_TEXT` characters), saying how much was
@@ -22,6 +26,7 @@ from collections.abc import Callable
 
 from mcpctl.engine.results import CaseResult, RunResult, SuiteResult
 from mcpctl.report.json import iso8601
+from mcpctl.report.text import flaky_note
 from mcpctl.report.totals import run_totals, suite_totals
 
 SIZE_BUDGET = 24 * 1024 * 1024
@@ -97,7 +102,7 @@ def _suite(suite: SuiteResult, *, position: int, run_id: str, hostname: str, cut
     if suite.spec_path:
         element.set("file", suite.spec_path)
     properties = ET.SubElement(element, "properties")
-    for name, value in _properties(suite, run_id):
+    for name, value in [*_properties(suite, run_id), *_case_properties(suite)]:
         ET.SubElement(properties, "property", name=name, value=value)
     if suite.error:
         setup = ET.SubElement(element, "testcase", name="<setup>", classname=suite.name, time="0.000")
@@ -120,6 +125,24 @@ def _properties(suite: SuiteResult, run_id: str) -> list[tuple[str, str]]:
     return [(name, value) for name, value in found if value]
 
 
+def _case_properties(suite: SuiteResult) -> list[tuple[str, str]]:
+    found = []
+    for case, name in zip(suite.cases, _unique([case.name for case in suite.cases]), strict=True):
+        repeats = case.reliability
+        if repeats is not None:
+            k = repeats.k
+            found += [
+                (f"{name}.runs", str(repeats.runs)),
+                (f"{name}.passed", str(repeats.passed)),
+                (f"{name}.pass_rate", f"{repeats.rate:.4f}"),
+                (f"{name}.pass_rate.required", repeats.required or "== 100%"),
+                (f"{name}.pass@{k}", f"{repeats.pass_at_k:.6f}"),
+                (f"{name}.pass^{k}", f"{repeats.pass_hat_k:.6f}"),
+            ]
+        found += [(f"{name}.snapshot.{snapshot}", status) for snapshot, status in case.snapshots.items()]
+    return found
+
+
 def _case(case: CaseResult, *, name: str, classname: str, cut: _Cutter) -> ET.Element:
     element = ET.Element("testcase", name=name, classname=classname, time=_seconds(case.duration_ms))
     if case.status in ("failed", "error"):
@@ -129,7 +152,11 @@ def _case(case: CaseResult, *, name: str, classname: str, cut: _Cutter) -> ET.El
         body.text = cut("\n".join([*_location(case), message, *case.details]))
     elif case.status == "skipped":
         ET.SubElement(element, "skipped", message=case.message)
-    notes = [f"flaky: passed on attempt {case.attempts}"] if case.flaky and case.status == "passed" else []
+    notes = [flaky_note(case)] if case.flaky and case.status == "passed" else []
+    if case.reliability is not None and case.reliability.failures:
+        repeats = case.reliability
+        flaky = "flaky: " if case.flaky else ""
+        notes = [f"{flaky}{repeats.passed} of {repeats.runs} runs passed", *repeats.failures]
     if case.output:
         notes.append(case.output)
     if notes:

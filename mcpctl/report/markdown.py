@@ -2,7 +2,8 @@
 step summary): GitHub-flavoured tables, short enough for a pull-request comment.
 
 A summary per suite, then the recommendations (rules that fired, with their numbers), then the failures (``file:line`` and the first line; the rest folded in a
-``<details>`` block), then the latency of every case that measured one. Long runs are cut at
+``<details>`` block), then the latency of every case that measured one, the
+reliability of repeated cases (pass@k, pass^k) and the snapshot counts. Long runs are cut at
 :data:`LIMIT` failures and latency rows, pointing at ``mcpctl show RUN`` for the rest.
 
 Every text comes from specs or servers: table cells are HTML-escaped with ``|`` escaped too, and folded
@@ -20,7 +21,7 @@ from tabulate import tabulate
 from mcpctl.engine.results import CaseResult, RunResult, Status, SuiteResult
 from mcpctl.report.json import iso8601
 from mcpctl.report.recommend import recommend
-from mcpctl.report.text import duration
+from mcpctl.report.text import duration, snapshots_line
 from mcpctl.report.totals import Totals, run_totals, suite_totals
 
 Redact = Callable[[str], str]
@@ -48,6 +49,12 @@ def render_markdown(run: RunResult, *, redact: Redact) -> str:
     latencies = _latencies(run, redact)
     if latencies:
         parts.append(latencies)
+    repeats = _reliability(run, redact)
+    if repeats:
+        parts.append(repeats)
+    snapshots = snapshots_line([case for suite in run.suites for case in suite.cases])
+    if snapshots:
+        parts.append(snapshots[0].upper() + snapshots[1:] + ".")
     return "\n\n".join(parts) + "\n"
 
 
@@ -170,6 +177,32 @@ def _latencies(run: RunResult, redact: Redact) -> str:
     table = tabulate(rows, headers=headers, tablefmt="github", disable_numparse=True)
     more = f"\n\n… {len(found) - LIMIT} more: `mcpctl show {run.run_id}`" if len(found) > LIMIT else ""
     return f"#### Latency\n\n{table}{more}"
+
+
+def _reliability(run: RunResult, redact: Redact) -> str:
+    found = [(suite, case) for suite in run.suites for case in suite.cases if case.reliability is not None]
+    if not found:
+        return ""
+    rows = []
+    for suite, case in found[:LIMIT]:
+        repeats = case.reliability
+        assert repeats is not None
+        rows.append(
+            [
+                cell(f"{suite.kind}/{suite.name}", redact),
+                cell(case.name, redact) + (" (flaky)" if case.flaky else ""),
+                f"{repeats.passed}/{repeats.runs}",
+                f"{repeats.rate:.1%}",
+                cell(repeats.required or "100%", str),
+                str(repeats.k),
+                f"{repeats.pass_at_k:.3f}",
+                f"{repeats.pass_hat_k:.3f}",
+            ]
+        )
+    headers = ["suite", "case", "passed", "rate", "required", "k", "pass@k", "pass^k"]
+    table = tabulate(rows, headers=headers, tablefmt="github", disable_numparse=True)
+    more = f"\n\n… {len(found) - LIMIT} more: `mcpctl show {run.run_id}`" if len(found) > LIMIT else ""
+    return f"#### Reliability\n\n{table}{more}"
 
 
 def cell(text: str, redact: Redact) -> str:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from tabulate import tabulate
 
-from mcpctl.engine.results import CaseResult, RunResult, Status, SuiteResult
+from mcpctl.engine.results import CaseResult, Reliability, RunResult, Status, SuiteResult, snapshot_counts
 from mcpctl.report.totals import Totals, run_totals
 
 COLLAPSE_OVER = 30
@@ -53,6 +53,9 @@ def render_summary(
     if failures:
         parts.append("\n" + "\n\n".join(failures))
     parts.append("\n" + _totals_line(run_totals(run), run.duration_ms, paint))
+    snapshots = snapshots_line([case for suite in run.suites for case in suite.cases])
+    if snapshots:
+        parts.append(snapshots)
     if show_hint:
         parts.append(f"run {run.run_id}: mcpctl show {run.run_id}")
     return "\n".join(parts)
@@ -80,8 +83,16 @@ def _note(case: CaseResult, redact: Redact) -> str:
     if case.status != "passed":
         # redact before cutting: a cut could leave a secret's head that redact no longer matches
         return _shorten(redact(case.message.strip().split("\n", 1)[0]))
+    repeats = case.reliability
+    if repeats is not None and (repeats.passed < repeats.runs or repeats.required):
+        return ("flaky: " if case.flaky else "") + reliability_text(repeats)
     if case.flaky:
-        return f"flaky: passed on attempt {case.attempts}"
+        return flaky_note(case)
+    changed = [
+        f"snapshot {name} {status}" for name, status in case.snapshots.items() if status != "unchanged"
+    ]
+    if changed:
+        return _shorten(", ".join(changed))
     if case.latency is not None:
         latency = case.latency
         return f"p50 {latency.p50:.1f}ms p99 {latency.p99:.1f}ms (n={latency.count})"
@@ -98,7 +109,10 @@ def _failure(suite: SuiteResult, case: CaseResult, paint: _Paint, redact: Redact
         f" ({case.file}:{case.line})" if case.file and case.line else (f" ({case.file})" if case.file else "")
     )
     head = paint(f"{label} {suite.kind}/{suite.name} :: {case.name}", _RED + _BOLD) + where
-    body = [f"    {line}" for line in [*case.message.strip().splitlines(), *case.details] if line.strip()]
+    lines = [*case.message.strip().splitlines(), *case.details]
+    if case.reliability is not None:
+        lines.append(reliability_text(case.reliability))
+    body = [f"    {line}" for line in lines if line.strip()]
     return redact("\n".join([head, *body]))
 
 
@@ -116,6 +130,30 @@ def _totals_line(totals: Totals, duration_ms: float, paint: _Paint) -> str:
     if totals.failed or totals.error:
         return paint(line, _RED)
     return paint(line, _GREEN if totals.passed else _YELLOW)
+
+
+def flaky_note(case: CaseResult) -> str:
+    """Why a passed case is flaky: a pass after failed attempts, or repeats that did not all pass."""
+    return f"flaky: passed on attempt {case.attempts}" if case.attempts > 1 else "flaky: some runs failed"
+
+
+def reliability_text(repeats: Reliability) -> str:
+    """``18/20 passed (90.0%), pass@5 1.000, pass^5 0.553``: a repeated test's runs in one line."""
+    k = repeats.k
+    return (
+        f"{repeats.passed}/{repeats.runs} passed ({repeats.rate:.1%}), "
+        f"pass@{k} {repeats.pass_at_k:.3f}, pass^{k} {repeats.pass_hat_k:.3f}"
+    )
+
+
+def snapshots_line(cases: list[CaseResult]) -> str:
+    """``snapshots: 1 written, 0 updated, 3 unchanged`` (and failures, if any); "" when no test has one."""
+    counts = snapshot_counts(cases)
+    if not counts:
+        return ""
+    words = [f"{counts.get(status, 0)} {status}" for status in ("written", "updated", "unchanged")]
+    bad = sum(counts.get(status, 0) for status in ("failed", "missing", "refused"))
+    return "snapshots: " + ", ".join(words + ([f"{bad} failed"] if bad else []))
 
 
 def duration(ms: float) -> str:

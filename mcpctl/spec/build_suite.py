@@ -24,10 +24,16 @@ from mcpctl.spec.model import (
     Expect,
     Expected,
     GetPrompt,
+    IgnoreKeys,
     LatencyExpect,
     ListExpect,
     MockCallExpect,
+    Normalizer,
+    PassRate,
+    Preset,
     ReadResource,
+    ReplaceText,
+    SortLists,
     Step,
     StructuredCheck,
     TestCase,
@@ -45,6 +51,9 @@ from mcpctl.spec.semantics import (
 )
 from mcpctl.spec.units import Duration, parse_duration
 from mcpctl.spec.validate import Cursor
+
+_FILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_PASS_RATE = re.compile(r"^\s*(>=|>|==)\s*([0-9]+(?:\.[0-9]+)?)\s*%\s*$")
 
 T = TypeVar("T")
 
@@ -70,15 +79,43 @@ def build_tests(tests: Cursor, ctx: SuiteContext) -> tuple[TestCase, ...]:
     items = tests.elements()
     named = [(name, item.get("name")) for item in items if (name := item.text("name")) is not None]
     check_unique([(name, cursor) for name, cursor in named if cursor is not None], "test")
-    return tuple(_test(item, ctx) for item in items)
+    check_unique(_snapshot_names(items), "snapshot")
+    # the suite's defaults are read from the document here: build.py's SuiteContext has no normalizers
+    document = Cursor(tests.problems.root, (), tests.problems)
+    defaults = document.get("defaults")
+    shared = normalizers(defaults.get("normalize") if defaults is not None else None)
+    return tuple(_test(item, ctx, shared) for item in items)
 
 
-def _test(test: Cursor, ctx: SuiteContext) -> TestCase:
+def _snapshot_names(tests: list[Cursor]) -> list[tuple[str, Cursor]]:
+    """Every ``expect.snapshot`` of the tests and their steps: two may not share a file."""
+    expects = [t.get("expect") for t in tests]
+    expects += [s.get("expect") for t in tests if (steps := t.get("steps")) for s in steps.elements()]
+    found = [c for e in expects if e is not None and (c := e.get("snapshot")) is not None]
+    for cursor in found:
+        if not _FILE_NAME.match(str(cursor.plain())):
+            cursor.error(
+                f"expected a file name of letters, digits, '.', '_' and '-' (got {cursor.plain()!r})"
+            )
+    return [(snapshot_file(str(c.plain())), c) for c in found]
+
+
+def snapshot_file(name: str) -> str:
+    """The file name of snapshot ``name``: ``.json`` added unless it ends in .json, .yaml or .yml."""
+    return name if name.endswith((".json", ".yaml", ".yml")) else f"{name}.json"
+
+
+def _test(test: Cursor, ctx: SuiteContext, shared: tuple[Normalizer, ...]) -> TestCase:
     action_name = check_action(test, step=False)
     steps = test.get("steps")
     check_expect(test, action=action_name, steps=steps is not None, step=False)
     skip = test.node.child("skip")
     reason = skip.value if skip is not None else None
+    repeat = _or(test.integer("repeat"), 1)
+    snapshot = expect.get("snapshot") if (expect := test.get("expect")) is not None else None
+    if snapshot is not None and action_name is None:
+        where = "put it on a step" if steps is not None else "this test has no action"
+        snapshot.error(f"snapshot needs an action: call, read or prompt ({where})")
     return TestCase(
         name=test.text("name") or "",
         action=_action(test, action_name, ctx, Scope(vars=ctx.vars, steps={})),
@@ -86,10 +123,55 @@ def _test(test: Cursor, ctx: SuiteContext) -> TestCase:
         expect=build_expect(test.get("expect"), ctx),
         timeout=duration(test.get("timeout")) or ctx.timeout,
         retries=_or(test.integer("retries"), ctx.retries),
-        repeat=_or(test.integer("repeat"), 1),
+        repeat=repeat,
+        pass_rate=_pass_rate(test.get("pass_rate"), repeat),
+        k=_k(test.get("k"), repeat),
+        normalize=shared + normalizers(test.get("normalize")),
         skip="skipped" if reason is True else reason if isinstance(reason, str) else None,
         source=test.source(),
     )
+
+
+def _pass_rate(cursor: Cursor | None, repeat: int) -> PassRate | None:
+    if cursor is None:
+        return None
+    found = _PASS_RATE.match(str(cursor.plain()))
+    if found is None:
+        cursor.error(f"expected >=, > or == and a percentage, like '>= 95%' (got {cursor.plain()!r})")
+        return None
+    percent = float(found[2])
+    if percent > 100:
+        cursor.error(f"{found[2]}% is above 100%")
+    if repeat < 2:
+        cursor.error("pass_rate needs repeat: N (N of 2 or more) on the same test")
+    return PassRate(op=found[1], fraction=percent / 100, text=f"{found[1]} {found[2]}%")  # type: ignore[arg-type]
+
+
+def _k(cursor: Cursor | None, repeat: int) -> int | None:
+    if cursor is None or not isinstance(k := cursor.node.value, int):
+        return None
+    if k > repeat:
+        cursor.error(f"k ({k}) is above repeat ({repeat}): pass@k needs at least k runs")
+    return k
+
+
+def normalizers(cursor: Cursor | None) -> tuple[Normalizer, ...]:
+    """The ``normalize:`` list at ``cursor`` as records, in order (empty if absent)."""
+    if cursor is None:
+        return ()
+    found: list[Normalizer] = []
+    for item in cursor.elements():
+        if (pattern := item.get("replace")) is not None:
+            compiled = regex(pattern)
+            if compiled is not None:
+                found.append(ReplaceText(pattern=compiled, replacement=item.text("with") or ""))
+        elif (keys := item.get("ignoreKeys")) is not None:
+            found.append(IgnoreKeys(keys=_texts(keys)))
+        elif (lists := item.get("sortLists")) is not None:
+            found.append(SortLists(pointers=() if lists.node.value is True else _texts(lists)))
+        elif (preset := item.text("preset")) is not None:
+            found.append(Preset(name=preset))  # type: ignore[arg-type]  # the schema's enum
+    return tuple(found)
 
 
 def _or(value: int | None, default: int) -> int:
@@ -218,6 +300,7 @@ def build_expect(cursor: Cursor | None, ctx: SuiteContext) -> Expect:
         prompts=_list(cursor.get("prompts"), ctx),
         mock_calls=_mock_calls(cursor.get("mockCalls")),
         auth=_auth(cursor.get("auth")),
+        snapshot=cursor.text("snapshot"),
     )
 
 

@@ -267,6 +267,62 @@ class Expect:
     """HTTP servers: the authorization checks that must pass (all: every one of no_token, metadata,
     valid_token, token_in_query, wrong_audience, insufficient_scope, other_issuer, tampered, expired): the
     server refuses what it must refuse, with spec-shaped challenges."""
+    snapshot: str | None = None
+    """The answer, normalized, equals the one stored as ``__snapshots__/<spec file stem>/NAME.json`` (a NAME
+    ending in .yaml or .yml stores YAML); written when missing (a failure under CI=true)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReplaceText:
+    """``{replace: REGEX, with: TEXT}``: every match in every string of the answer becomes TEXT."""
+
+    pattern: re.Pattern[str]
+    replacement: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IgnoreKeys:
+    """``{ignoreKeys: [...]}``: drop these keys at any depth (a name), or the value at a JSON pointer."""
+
+    keys: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SortLists:
+    """``{sortLists: true}`` sorts every list of the answer; ``{sortLists: [POINTER...]}`` those lists only."""
+
+    pointers: tuple[str, ...] = ()
+    """Empty: every list."""
+
+
+NormalizePreset = Literal["timestamps", "uuids", "tmp-paths"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Preset:
+    """``{preset: timestamps|uuids|tmp-paths}``: a ready-made normalizer (``<timestamp>``, ``<uuid>``,
+    ``<tmp-path>``)."""
+
+    name: NormalizePreset
+
+
+Normalizer = ReplaceText | IgnoreKeys | SortLists | Preset
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PassRate:
+    """``pass_rate: ">= 95%"``: the share of a test's repeats that must pass."""
+
+    op: Literal[">=", ">", "=="]
+    fraction: float
+    """0 to 1."""
+    text: str
+    """As written (normalized): ``>= 95%``."""
+
+    def holds(self, passed: int, runs: int) -> bool:
+        """Whether ``passed`` of ``runs`` meets the rate (exact on integers: no float rounding at 95%)."""
+        left, right = passed * 10**6, round(self.fraction * 10**6) * runs
+        return left >= right if self.op == ">=" else left > right if self.op == ">" else left == right
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -323,8 +379,14 @@ class TestCase:
     retries: int = 0
     """Run a failed test again up to this many times; a later pass is reported as flaky."""
     repeat: int = 1
-    """Run the action this many times (sequentially); every run must pass; latency percentiles
-    are computed over them."""
+    """Run the action this many times (sequentially); every run must pass (or ``pass_rate`` of them);
+    latency percentiles, pass@k and pass^k are computed over them."""
+    pass_rate: PassRate | None = None
+    """With ``repeat``: the share of runs that must pass (else every one must)."""
+    k: int | None = None
+    """With ``repeat``: the k of pass@k and pass^k (default: the repeat count)."""
+    normalize: tuple[Normalizer, ...] = ()
+    """Applied to answers before a snapshot is saved or compared: the suite's defaults, then the test's."""
     skip: str | None = None
     """Skip the test; the text is the reason."""
     source: Source
