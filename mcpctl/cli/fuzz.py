@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import shlex
 from collections.abc import Mapping
-from typing import Any, cast
+from typing import Any
 
 import orjson
 
@@ -14,7 +14,8 @@ from mcpctl.cli.adhoc import _connect, _emit_json, _table
 from mcpctl.cli.handler import EXIT_FAILED, EXIT_OK, run_async
 from mcpctl.cli.target import target_of
 from mcpctl.engine.fuzz.findings import Finding
-from mcpctl.engine.fuzz.runner import Destructive, FuzzOptions, FuzzReport, fuzz
+from mcpctl.engine.fuzz.runner import FuzzOptions, FuzzReport, fuzz
+from mcpctl.engine.safety import level_of
 from mcpctl.errors import UsageError
 from mcpctl.mcp.client import open_transport
 from mcpctl.mcp.jsonrpc import JSONValue
@@ -31,15 +32,15 @@ def run_fuzz(
     duration: str | float | None,
     seed: int,
     tools: list[str],
-    allow_destructive: str,
+    allow: str,
     protocol: bool,
     output: str,
 ) -> int:
     """Fuzz the server ``conn`` names; exit 0 without findings, 1 with, 2 bad input, 3 server trouble.
 
-    ``duration``: seconds, or duration text (``30s``, ``2m``); ``allow_destructive``: ``no``, ``yes``
-    (tools not annotated read-only, except ``destructiveHint: true`` ones) or ``all``."""
-    options = _options(conn, budget, duration, seed, tools, allow_destructive, protocol, output)
+    ``duration``: seconds, or duration text (``30s``, ``2m``); ``allow``: the safety level for tools
+    not named in ``tools`` (``read-only``, ``non-destructive`` or ``all``: :mod:`mcpctl.engine.safety`)."""
+    options = _options(conn, budget, duration, seed, tools, allow, protocol, output)
     target = target_of(conn)
 
     async def main() -> int:
@@ -70,10 +71,6 @@ def _options(
 ) -> FuzzOptions:
     if output not in ("text", "json"):
         raise UsageError(f"--output {output!r}: expected text or json")
-    if allow not in ("no", "yes", "all"):
-        raise UsageError(
-            f"--allow-destructive {allow!r}: expected yes (all but destructiveHint tools) or all"
-        )
     if budget is not None and budget < 1:
         raise UsageError(f"--budget {budget}: expected at least 1 call")
     seconds = _seconds(duration)
@@ -83,7 +80,7 @@ def _options(
         duration=seconds,
         seed=seed,
         tools=tuple(tools),
-        allow_destructive=cast(Destructive, allow),
+        allow=level_of(allow),
         protocol=protocol,
         timeout=float(timeout) if isinstance(timeout, int | float) else 10.0,
     )

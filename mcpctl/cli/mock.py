@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     import trio
 
     from mcpctl.mock.app import ServedMock
-    from mcpctl.mock.record import Permission, Recording
+    from mcpctl.mock.record import Recording
 
 
 def load_mock(ref: str, *, name: str | None = None) -> MockServerSpec:
@@ -244,13 +244,16 @@ def run_record(
     out: str | None,
     calls: str | None,
     suites: list[str],
-    allow: Permission,
+    allow: str,
     name: str | None,
 ) -> int:
-    """Record the server of ``conn`` as a MockServer spec, written to ``out`` (or printed)."""
+    """Record the server of ``conn`` as a MockServer spec, written to ``out`` (or printed); ``allow``
+    is the safety level for its probes' tool calls (:mod:`mcpctl.engine.safety`)."""
     from mcpctl.cli.target import target_of
+    from mcpctl.engine.safety import level_of
     from mcpctl.mock.probes import read_calls, suite_probes
 
+    level = level_of(allow)
     target = target_of(conn)
     probes = read_calls(calls) if calls is not None else []
     skipped: list[str] = []
@@ -277,7 +280,7 @@ def run_record(
                 protocol=negotiated.protocol_version,
                 source=source,
             )
-            recording = await record_server(client, facts=facts, probes=probes, allow=allow, name=name)
+            recording = await record_server(client, facts=facts, probes=probes, allow=level, name=name)
         _write_recording(recording, out=out, skipped=skipped)
         return 0
 

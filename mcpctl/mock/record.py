@@ -3,8 +3,9 @@ resources, resource templates and prompts, and the real answers to the probes it
 
 Recorded answers become exact-match ``responses`` (see :mod:`mcpctl.mock.tape`). Resources
 are read (side-effect free by MCP's rules) so every fixed resource has its text or blob; prompts
-without required arguments are fetched. Tools are called only as far as ``allow`` permits
-(DESIGN.md §4); what was not recorded is listed in :attr:`Recording.notes`.
+without required arguments are fetched. Tools are called only as far as ``allow`` permits (the
+safety rule of :mod:`mcpctl.engine.safety`, DESIGN.md §4); what was not recorded is listed in
+:attr:`Recording.notes`.
 """
 
 from __future__ import annotations
@@ -12,19 +13,19 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Protocol
 
 import orjson
 
+from mcpctl.engine.safety import Level, refusal
 from mcpctl.errors import RpcError
 from mcpctl.mcp.jsonrpc import JSONValue, Message
 from mcpctl.mcp.results import CallResult
 from mcpctl.mock.probes import Probe
 from mcpctl.mock.tape import ServerFacts, Tape, build_document, call_answer, rpc_error
 
-Permission = Literal["read-only", "non-destructive", "all"]
-"""Which tools a recording may call: ``readOnlyHint: true`` only; any not annotated
-``destructiveHint: true`` (``--allow-destructive``); or all (``--allow-destructive-all``)."""
+Permission = Level
+"""Which tools a recording may call (the safety rule's level: read-only, non-destructive or all)."""
 READ_LIMIT = 100
 """Listed resources read at most (the rest get a placeholder text, and a note)."""
 
@@ -102,17 +103,6 @@ async def _templates(server: Recordable) -> list[Message]:
         return await server.list_resource_templates()
     except RpcError:  # optional: servers without templates may not know the method
         return []
-
-
-def refusal(tool: Message | None, allow: Permission) -> str | None:
-    """Why ``allow`` forbids calling ``tool`` (``None``: it may be called)."""
-    found = tool.get("annotations") if tool is not None else None
-    annotations = found if isinstance(found, dict) else {}
-    if annotations.get("destructiveHint") is True and allow != "all":
-        return "annotated destructiveHint: true (call it with --allow-destructive-all)"
-    if annotations.get("readOnlyHint") is not True and allow == "read-only":
-        return "not annotated readOnlyHint: true (call it with --allow-destructive)"
-    return None
 
 
 async def _send(server: Recordable, probe: Probe, tape: Tape, allow: Permission) -> None:

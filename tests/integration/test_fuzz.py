@@ -42,7 +42,7 @@ def fuzz_json(capsys: pytest.CaptureFixture[str], command: list[str], **options:
         "duration": None,
         "seed": 0,
         "tools": [],
-        "allow_destructive": "no",
+        "allow": "read-only",
         "protocol": True,
     }
     settings.update(options)
@@ -80,7 +80,7 @@ def test_the_correct_mock_yields_no_findings(capsys: pytest.CaptureFixture[str])
         duration=None,
         seed=0,
         tools=[],
-        allow_destructive="no",
+        allow="read-only",
         protocol=True,
         output="text",
     )
@@ -140,8 +140,8 @@ tools:
 @pytest.mark.parametrize(
     ("allow", "called", "skipped"),
     [
-        ("no", ["reader"], ["writer", "wiper"]),
-        ("yes", ["reader", "writer"], ["wiper"]),
+        ("read-only", ["reader"], ["writer", "wiper"]),
+        ("non-destructive", ["reader", "writer"], ["wiper"]),
         ("all", ["reader", "writer", "wiper"], []),
     ],
 )
@@ -150,7 +150,7 @@ def test_only_allowed_tools_are_called(
 ) -> None:
     spec = tmp_path / "annotated.yaml"
     spec.write_text(DESTRUCTIVE, encoding="utf-8")
-    code, report = fuzz_json(capsys, mock(str(spec)), budget=30, protocol=False, allow_destructive=allow)
+    code, report = fuzz_json(capsys, mock(str(spec)), budget=30, protocol=False, allow=allow)
     assert code == 0
     assert [s["tool"] for s in report["stats"] if s["calls"]] == called
     assert [s["tool"] for s in report["skipped"]] == skipped

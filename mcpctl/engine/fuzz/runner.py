@@ -2,18 +2,18 @@
 (calls or time) under trio, judge every answer, reconnect after a crash, then abuse the protocol.
 
 Which tools: the ones the user named (``--tool``) are called whatever their annotations; otherwise
-only ``readOnlyHint: true`` tools, all but ``destructiveHint: true`` ones with ``allow_destructive``
-``"yes"``, every tool with ``"all"`` (DESIGN.md §4). The rest are listed as skipped, with why.
+those the safety rule (:mod:`mcpctl.engine.safety`, DESIGN.md §4) allows at ``allow``. The rest are
+listed as skipped, with why.
 """
 
 from __future__ import annotations
 
 import contextlib
 import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import trio
 
@@ -22,6 +22,7 @@ from mcpctl.engine.fuzz.findings import Finding, FindingKind, Verdict, deduplica
 from mcpctl.engine.fuzz.inputs import Case, edge_cases, inline_refs
 from mcpctl.engine.fuzz.instances import random_cases
 from mcpctl.engine.fuzz.mutate import mutations
+from mcpctl.engine.safety import Level, Skipped, select
 from mcpctl.errors import ServerError, UsageError
 from mcpctl.mcp.client import Client
 from mcpctl.mcp.jsonrpc import JSONValue, Message
@@ -35,7 +36,6 @@ MAX_HANGS = 2
 
 Connect = Callable[[], AbstractAsyncContextManager[Client]]
 Reproduce = Callable[[str, JSONValue], str]
-Destructive = Literal["no", "yes", "all"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -49,15 +49,10 @@ class FuzzOptions:
     seed: int = 0
     tools: tuple[str, ...] = ()
     """Fuzz only these (named by the user: called whatever their annotations)."""
-    allow_destructive: Destructive = "no"
+    allow: Level = "read-only"
+    """How far the safety rule lets fuzzing go with tools the user did not name."""
     protocol: bool = True
     timeout: float = 10.0
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Skipped:
-    tool: str
-    reason: str
 
 
 @dataclass(slots=True, kw_only=True)
@@ -93,7 +88,7 @@ class FuzzReport:
 
 # -- choosing tools ---------------------------------------------------------------------------------
 def select_tools(
-    tools: list[Message], *, named: tuple[str, ...], allow: Destructive
+    tools: list[Message], *, named: tuple[str, ...], allow: Level
 ) -> tuple[list[Message], list[Skipped]]:
     """The tools to call and the ones skipped (with why); an unknown named tool is a usage error."""
     by_name = {str(t.get("name")): t for t in tools}
@@ -103,24 +98,8 @@ def select_tools(
         raise UsageError(f"--tool {unknown[0]!r}: the server has no such tool (it offers: {known})")
     if named:
         return [by_name[n] for n in dict.fromkeys(named)], []
-    chosen: list[Message] = []
-    skipped: list[Skipped] = []
-    for tool in tools:
-        reason = _refusal(tool.get("annotations"), allow)
-        if reason is None:
-            chosen.append(tool)
-        else:
-            skipped.append(Skipped(tool=str(tool.get("name")), reason=reason))
-    return chosen, skipped
-
-
-def _refusal(annotations: object, allow: Destructive) -> str | None:
-    hints = annotations if isinstance(annotations, Mapping) else {}
-    if hints.get("destructiveHint") is True and allow != "all":
-        return "destructiveHint: true (needs --allow-destructive=all)"
-    if hints.get("readOnlyHint") is not True and allow == "no":
-        return "not annotated readOnlyHint: true (needs --allow-destructive)"
-    return None
+    selection = select(tools, allow)
+    return list(selection.chosen), list(selection.skipped)
 
 
 # -- planning -------------------------------------------------------------------------------------------
@@ -259,7 +238,7 @@ async def fuzz(
     try:
         client = await link.client()
         server, listed = client.negotiated.server_name, await client.list_tools()
-        chosen, skipped = select_tools(listed, named=options.tools, allow=options.allow_destructive)
+        chosen, skipped = select_tools(listed, named=options.tools, allow=options.allow)
         plans = await trio.to_thread.run_sync(plan_all, chosen, options)
         stats = {p.tool: ToolStats(tool=p.tool, planned=len(p.cases)) for p in plans}
         run = _Run(options=options, reproduce=reproduce, link=link, stats=stats)

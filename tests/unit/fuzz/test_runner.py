@@ -17,8 +17,8 @@ TOOLS = [
     {"name": "delete", "annotations": {"destructiveHint": True}},
     {"name": "odd", "annotations": {"readOnlyHint": True, "destructiveHint": True}},
 ]
-READ_ONLY = "not annotated readOnlyHint: true (needs --allow-destructive)"
-DESTRUCTIVE = "destructiveHint: true (needs --allow-destructive=all)"
+READ_ONLY = "not annotated readOnlyHint: true (call it with --allow-destructive)"
+DESTRUCTIVE = "annotated destructiveHint: true (call it with --allow-destructive=all)"
 
 
 def names(tools: list) -> list[str]:
@@ -29,11 +29,11 @@ def names(tools: list) -> list[str]:
     ("allow", "called", "skipped"),
     [
         (
-            "no",
+            "read-only",
             ["read"],
             [("plain", READ_ONLY), ("write", READ_ONLY), ("delete", DESTRUCTIVE), ("odd", DESTRUCTIVE)],
         ),
-        ("yes", ["read", "plain", "write"], [("delete", DESTRUCTIVE), ("odd", DESTRUCTIVE)]),
+        ("non-destructive", ["read", "plain", "write"], [("delete", DESTRUCTIVE), ("odd", DESTRUCTIVE)]),
         ("all", ["read", "plain", "write", "delete", "odd"], []),
     ],
 )
@@ -44,13 +44,13 @@ def test_unnamed_tools_are_called_only_as_annotations_allow(allow: str, called: 
 
 
 def test_tools_the_user_named_are_called_whatever_their_annotations() -> None:
-    chosen, left = select_tools(TOOLS, named=("delete", "read", "delete"), allow="no")
+    chosen, left = select_tools(TOOLS, named=("delete", "read", "delete"), allow="read-only")
     assert (names(chosen), left) == (["delete", "read"], [])
 
 
 def test_an_unknown_named_tool_is_a_usage_error() -> None:
     with pytest.raises(UsageError) as caught:
-        select_tools(TOOLS, named=("nope",), allow="no")
+        select_tools(TOOLS, named=("nope",), allow="read-only")
     assert (
         str(caught.value)
         == "--tool 'nope': the server has no such tool (it offers: delete, odd, plain, read, write)"
@@ -170,8 +170,8 @@ def test_the_text_report() -> None:
     [
         ({"output": "yaml"}, "--output 'yaml': expected text or json"),
         (
-            {"allow_destructive": "maybe"},
-            "--allow-destructive 'maybe': expected yes (all but destructiveHint tools) or all",
+            {"allow": "maybe"},
+            "safety level 'maybe': expected read-only, non-destructive, all",
         ),
         ({"budget": 0}, "--budget 0: expected at least 1 call"),
         (
@@ -189,7 +189,7 @@ def test_bad_options_are_usage_errors(options: dict, message: str) -> None:
         "duration": None,
         "seed": 0,
         "tools": [],
-        "allow_destructive": "no",
+        "allow": "read-only",
         "protocol": False,
         "output": "text",
     }

@@ -13,7 +13,7 @@ from mcpctl.mock import builtin
 from mcpctl.spec.build import load_specs
 from mcpctl.spec.mock_model import MockServerSpec
 
-NAMES = ["filesystem", "github", "google-drive", "jira", "linear", "notion", "postgres", "slack"]
+NAMES = ["filesystem", "github", "google-drive", "jira", "linear", "notion", "poisoned", "postgres", "slack"]
 MOCK_LIST = """\
 builtin:filesystem    Filesystem (a fixed tree under /projects as tools and file:// resources; writing TODO.md lists it).
 builtin:github        GitHub (repo octo-org/demo with issues, pull requests and files; scenario rate-limited).
@@ -21,6 +21,7 @@ builtin:google-drive  Google Drive (a folder, a Doc, a Sheet and a PDF, as tools
 builtin:jira          Jira via Atlassian Rovo (project PROJ with issues PROJ-1..3, JQL, transitions; scenario unauthorized).
 builtin:linear        Linear (team ENG with issues ENG-1..ENG-3, projects, workflow states; scenario outage).
 builtin:notion        Notion (wiki pages, a Roadmap database, comments and users; scenario rate-limited).
+builtin:poisoned      Weather service with a planted poisoned tool description (for mcpctl lint; do not connect agents).
 builtin:postgres      PostgreSQL (database shop with users, orders, products; SQL answered by pattern; scenario down).
 builtin:slack         Slack (channels #general, #eng and #random, users alice and bob; scenario rate-limited).
 """
@@ -31,6 +32,7 @@ SCENARIOS = {
     "jira": {"unauthorized"},
     "linear": {"outage"},
     "notion": {"rate-limited"},
+    "poisoned": set(),
     "postgres": {"down"},
     "slack": {"rate-limited"},
 }
@@ -42,7 +44,7 @@ def _load(name: str) -> MockServerSpec:
     return mocks[0]
 
 
-def test_the_eight_mocks_are_bundled() -> None:
+def test_the_nine_mocks_are_bundled() -> None:
     assert builtin.names() == NAMES
 
 
@@ -86,7 +88,7 @@ def test_scenarios_are_the_documented_ones(name: str) -> None:
     assert used | switched == SCENARIOS[name]
 
 
-def test_mock_list_shows_the_eight_with_their_descriptions() -> None:
+def test_mock_list_shows_the_nine_with_their_descriptions() -> None:
     result = CliRunner().invoke(app, ["mock", "list"])
     assert result.exit_code == 0, result.output
     assert result.stdout == MOCK_LIST

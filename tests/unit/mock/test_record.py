@@ -203,7 +203,7 @@ async def test_tools_are_called_only_as_far_as_allowed() -> None:
     assert server.asked[:1] == ["read file:///a.md"]
     assert recording.notes[:3] == (
         "calls.yaml:1:3: call touch: not called: not annotated readOnlyHint: true (call it with --allow-destructive)",
-        "calls.yaml:1:3: call wipe: not called: annotated destructiveHint: true (call it with --allow-destructive-all)",
+        "calls.yaml:1:3: call wipe: not called: annotated destructiveHint: true (call it with --allow-destructive=all)",
         "calls.yaml:1:3: call nope: not called: the server does not list it",
     )
     server = FakeServer()
@@ -218,7 +218,7 @@ async def test_tools_are_called_only_as_far_as_allowed() -> None:
 def test_refusal_follows_the_annotations() -> None:
     assert refusal({"annotations": {"readOnlyHint": True}}, "read-only") is None
     assert refusal({"annotations": {"readOnlyHint": True, "destructiveHint": True}}, "non-destructive") == (
-        "annotated destructiveHint: true (call it with --allow-destructive-all)"
+        "annotated destructiveHint: true (call it with --allow-destructive=all)"
     )
     assert refusal({}, "non-destructive") is None
 
