@@ -174,7 +174,7 @@ class Store:
                 rows.suite_rows(run, hide),
             )
             self._conn.executemany(
-                "INSERT INTO cases VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO cases VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 rows.case_rows(run, hide),
             )
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 import dataclasses
 import sqlite3
 from collections.abc import Callable, Sequence
-from typing import cast
+from typing import Any, cast
 
 import orjson
 
-from mcpctl.engine.results import CaseResult, LatencySummary, RunResult, Status, SuiteResult
+from mcpctl.engine.results import CaseResult, LatencySummary, Reliability, RunResult, Status, SuiteResult
 
 Redact = Callable[[str], str]
 Row = tuple[object, ...]
@@ -65,10 +65,24 @@ def case_rows(run: RunResult, redact: Redact) -> list[Row]:
             redact(case.output),
             redact(case.file),
             case.line,
+            _extra(case, redact),
         )
         for suite_position, suite in enumerate(run.suites)
         for position, case in enumerate(suite.cases)
     ]
+
+
+def _extra(case: CaseResult, redact: Redact) -> str | None:
+    """The ``extra`` column: a repeated test's reliability and its snapshots' outcomes (``None``: neither)."""
+    extra: dict[str, object] = {}
+    if case.reliability is not None:
+        kept = dataclasses.replace(
+            case.reliability, failures=tuple(redact(f) for f in case.reliability.failures)
+        )
+        extra["reliability"] = dataclasses.asdict(kept)
+    if case.snapshots:
+        extra["snapshots"] = dict(case.snapshots)
+    return _json(extra) if extra else None
 
 
 def build_run(run: sqlite3.Row, suites: Sequence[sqlite3.Row], cases: Sequence[sqlite3.Row]) -> RunResult:
@@ -116,7 +130,21 @@ def _case(row: sqlite3.Row) -> CaseResult:
         output=row["output"],
         file=row["file"],
         line=row["line"],
+        **_read_extra(row["extra"]),
     )
+
+
+def _read_extra(text: str | None) -> dict[str, Any]:
+    if text is None:
+        return {}
+    extra = orjson.loads(text)
+    found: dict[str, Any] = {}
+    if "reliability" in extra:
+        kept = extra["reliability"]
+        found["reliability"] = Reliability(**{**kept, "failures": tuple(kept["failures"])})
+    if "snapshots" in extra:
+        found["snapshots"] = extra["snapshots"]
+    return found
 
 
 def _json(value: object) -> str:

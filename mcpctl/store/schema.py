@@ -158,6 +158,10 @@ MIGRATIONS: tuple[str, ...] = (
         set_at      REAL NOT NULL
     );
     """,
+    # 6: what a case keeps beyond the columns of 1 (a repeated test's reliability, its snapshots' outcomes)
+    """
+    ALTER TABLE cases ADD COLUMN extra TEXT
+    """,
 )
 
 VERSION = len(MIGRATIONS)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import re
 import sqlite3
 import threading
@@ -8,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from mcpctl.engine.results import reliability
 from mcpctl.errors import UsageError
 from mcpctl.store import RunSummary, new_run_id, open_store, state_dir
 from mcpctl.store.schema import MIGRATIONS, VERSION
@@ -20,6 +22,29 @@ def test_a_run_reads_back_equal(tmp_path: Path) -> None:
         store.save_run(run)
     with open_store(tmp_path / "state") as store:
         assert store.get_run(run.run_id) == run
+
+
+def test_a_repeated_case_keeps_its_reliability_and_snapshots(tmp_path: Path) -> None:
+    base = sample_run()
+    suite = base.suites[0]
+    first = dataclasses.replace(
+        suite.cases[0],
+        flaky=True,
+        reliability=reliability(
+            runs=20, passed=18, k=5, required=">= 90%", failures=("run 3 of 20: token abc123 refused",)
+        ),
+        snapshots={"list": "unchanged", "item": "written"},
+    )
+    run = dataclasses.replace(base, suites=(dataclasses.replace(suite, cases=(first, *suite.cases[1:])),))
+    with open_store(tmp_path / "state") as store:
+        store.save_run(run, redact=lambda text: text.replace("abc123", "***"))
+        back = store.get_run(run.run_id)
+    kept = back.suites[0].cases[0]
+    assert kept.reliability == dataclasses.replace(
+        first.reliability, failures=("run 3 of 20: token *** refused",)
+    )
+    assert kept.snapshots == {"list": "unchanged", "item": "written"}
+    assert back.suites[0].cases[1:] == suite.cases[1:]
 
 
 def test_the_database_is_wal_migrated_and_ignored_by_git(tmp_path: Path) -> None:
