@@ -95,6 +95,10 @@ def test_apply_and_rollback_from_the_page(browser: webdriver.Chrome, dashboard: 
         assert '"remote"' in path.read_text(encoding="utf-8")
     run = text_of(browser, "progress-run")
     assert browser.find_element(By.ID, "progress-run").get_attribute("href") == f"{dashboard}/runs/{run}"
+    # the plan's "Last run" cell follows without a reload
+    last = browser.find_element(By.CSS_SELECTOR, "#plans tr[data-plan='rollout'] td.last-run")
+    assert last.text == f"{run} done"
+    assert last.find_element(By.TAG_NAME, "a").get_attribute("href") == f"{dashboard}/runs/{run}"
 
     browser.save_screenshot(str(screenshots() / "batch.png"))
 

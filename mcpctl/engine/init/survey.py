@@ -14,7 +14,7 @@ from mcpctl.engine.init.arguments import WORD, prompt_arguments, tool_arguments,
 from mcpctl.engine.safety import Level, Skipped, select
 from mcpctl.errors import McpctlError, RpcError
 from mcpctl.mcp.jsonrpc import JSONValue, Message
-from mcpctl.mcp.results import CallResult
+from mcpctl.mock.record import Recordable
 
 READ_LIMIT: Final = 20
 """Listed resources read (and tested) at most; the rest are named in a comment."""
@@ -24,16 +24,10 @@ PROMPT_LIMIT: Final = 50
 """Prompts fetched (and tested) at most."""
 
 
-class Surveyed(Protocol):
-    """What the survey needs of a connected server (:class:`mcpctl.mcp.client.Client` has it)."""
+class Surveyed(Recordable, Protocol):
+    """What the survey needs of a connected server (:class:`mcpctl.mcp.client.Client` has it): what a
+    recording needs (list, call, read, get), and completions for prompt arguments."""
 
-    async def list_tools(self) -> list[Message]: ...
-    async def list_resources(self) -> list[Message]: ...
-    async def list_resource_templates(self) -> list[Message]: ...
-    async def list_prompts(self) -> list[Message]: ...
-    async def call_tool(self, name: str, arguments: Mapping[str, JSONValue] | None = None) -> CallResult: ...
-    async def read_resource(self, uri: str) -> Message: ...
-    async def get_prompt(self, name: str, arguments: Mapping[str, str] | None = None) -> Message: ...
     async def complete(
         self, ref: Message, argument: Mapping[str, str], *, context: Message | None = None
     ) -> Message: ...

@@ -122,7 +122,28 @@
     var button = el(verb + "-button");
     if (button) { button.addEventListener("click", function () { act(verb); }); }
   });
+  // the plan's "Last run" cell follows its newest run (the same markup the page is rendered with)
+  function lastRun(status) {
+    var rows = document.querySelectorAll("#plans tr[data-plan]");
+    Array.prototype.forEach.call(rows, function (row) {
+      if (row.getAttribute("data-plan") !== status.plan) { return; }
+      var cell = row.querySelector("td.last-run");
+      if (!cell) { return; }
+      var link = document.createElement("a");
+      link.setAttribute("href", "/runs/" + encodeURIComponent(status.run));
+      mcpctl.text(link, status.run);
+      var state = document.createElement("span");
+      state.className = "state " + (TONES[status.state] || "h-unknown");
+      var dot = document.createElement("span");
+      dot.className = "dot";
+      state.appendChild(dot);
+      state.appendChild(document.createTextNode(" " + status.state));
+      cell.replaceChildren(link, document.createTextNode(" "), state);
+    });
+  }
+
   mcpctl.on("batch", function (event) {
     if (!current || event.run === current || event.state === "running") { show(event); }
+    lastRun(event);
   });
 })();
