@@ -8,9 +8,8 @@ import json
 
 from tabulate import tabulate
 
-from mcpctl.engine.trends import CaseTrend, trends
+from mcpctl.engine.trends import CaseTrend, status_letters, trend_sparkline, trends
 from mcpctl.errors import UsageError
-from mcpctl.observe.sparkline import sparkline
 from mcpctl.store import open_store
 from mcpctl.store import state_dir as find_state_dir
 
@@ -48,7 +47,6 @@ def run_trends(spec: str | None, *, last: int, state_dir: str | None, output: st
 
 def _row(trend: CaseTrend) -> list[str]:
     p50, p99 = trend.p50[-1], trend.p99[-1]
-    history = trend.p99 if any(v is not None for v in trend.p99) else trend.duration_ms
     return [
         trend.suite,
         trend.case,
@@ -56,8 +54,8 @@ def _row(trend: CaseTrend) -> list[str]:
         f"{trend.success_rate * 100:.0f}%",
         "" if p50 is None else f"{p50:.3g}",
         "" if p99 is None else f"{p99:.3g}",
-        sparkline(list(history)),
-        "".join("." if s == "passed" else s[0].upper() for s in trend.statuses),
+        trend_sparkline(trend),
+        status_letters(trend),
     ]
 
 

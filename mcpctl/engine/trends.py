@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from mcpctl.engine.results import CaseResult, RunResult
+from mcpctl.observe.sparkline import sparkline
 
 MAD_SCALE = 1.4826
 MAD_LIMIT = 3.0
@@ -40,6 +41,17 @@ class CaseTrend:
     def success_rate(self) -> float:
         """Passed runs over the runs that have the case."""
         return sum(1 for s in self.statuses if s == "passed") / len(self.statuses) if self.statuses else 0.0
+
+
+def trend_sparkline(trend: CaseTrend) -> str:
+    """A text sparkline of the case's p99 over the runs (its duration when it has no latencies)."""
+    history = trend.p99 if any(v is not None for v in trend.p99) else trend.duration_ms
+    return sparkline(list(history))
+
+
+def status_letters(trend: CaseTrend) -> str:
+    """One character per run, oldest first: ``.`` passed, else the status's initial (F, E, S)."""
+    return "".join("." if s == "passed" else s[:1].upper() for s in trend.statuses)
 
 
 def trends(runs: Sequence[RunResult], *, match: str | None = None) -> list[CaseTrend]:

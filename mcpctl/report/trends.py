@@ -15,7 +15,9 @@ from mcpctl.report.svg import Line, line_chart
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class _CaseView:
+class CaseChart:
+    """One case's p50/p99 chart across runs, with its flags (this page's and the dashboard's run page)."""
+
     title: str
     flags: tuple[str, ...]
     chart: Markup
@@ -31,7 +33,7 @@ def render_trends_html(trends: Sequence[CaseTrend], *, runs: int) -> str:
         runs=runs,
         changed=sum(1 for t in trends if t.flags),
         rows=[_row(t) for t in trends],
-        cases=[_case(t) for t in trends],
+        cases=[case_chart(t) for t in trends],
     )
 
 
@@ -49,7 +51,9 @@ def _row(trend: CaseTrend) -> list[str]:
     ]
 
 
-def _case(trend: CaseTrend) -> _CaseView:
+def case_chart(trend: CaseTrend) -> CaseChart:
+    """p50 and p99 of ``trend`` run after run (its duration when it has no latencies), as inline SVG."""
+
     def points(values: Sequence[float | None]) -> tuple[tuple[float, float], ...]:
         return tuple((float(i + 1), v) for i, v in enumerate(values) if v is not None)
 
@@ -65,6 +69,6 @@ def _case(trend: CaseTrend) -> _CaseView:
         x_label="run (oldest → newest)",
         y_label="ms",
     )
-    return _CaseView(
+    return CaseChart(
         title=f"{trend.suite} — {trend.case}", flags=tuple(trend.flags), chart=Markup(chart)
     )  # svg escapes its text

@@ -18,15 +18,12 @@ from dataclasses import dataclass
 from typing import Final
 from urllib.parse import quote
 
-from markupsafe import Markup
-
 from mcpctl.engine.results import RunResult, SuiteResult
-from mcpctl.engine.trends import CaseTrend, trends
-from mcpctl.observe.sparkline import sparkline
-from mcpctl.report import svg
+from mcpctl.engine.trends import CaseTrend, status_letters, trend_sparkline, trends
 from mcpctl.report.html import ReportView, report_view
 from mcpctl.report.json import iso8601
 from mcpctl.report.text import duration
+from mcpctl.report.trends import CaseChart, case_chart
 from mcpctl.store import RunSummary
 
 KINDS: Final = ("TestSuite", "LoadTest", "FaultScenario", "BatchPlan")
@@ -76,15 +73,6 @@ class TrendRow:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class TrendChart:
-    """A case's p50/p99 (or duration) over the runs, as an SVG line chart."""
-
-    title: str
-    flags: tuple[str, ...]
-    chart: Markup
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
 class RunPage:
     """Everything ``run.html.j2`` shows."""
 
@@ -97,7 +85,7 @@ class RunPage:
     trend_runs: int
     """How many runs the trends span (this one included)."""
     trends: list[TrendRow]
-    charts: list[TrendChart]
+    charts: list[CaseChart]
     more_trends: int
 
 
@@ -167,7 +155,7 @@ def run_page(run: RunResult, history: Sequence[RunResult]) -> RunPage:
         json_href=f"/api/v1/runs/{quote(run.run_id, safe='')}",
         trend_runs=1 + len(history),
         trends=[trend_row(t) for t in shown[:TREND_ROWS]],
-        charts=[trend_chart(t) for t in charted],
+        charts=[case_chart(t) for t in charted],
         more_trends=max(len(shown) - TREND_ROWS, 0),
     )
 
@@ -190,7 +178,6 @@ def run_trends(run: RunResult, history: Sequence[RunResult]) -> list[CaseTrend]:
 def trend_row(trend: CaseTrend) -> TrendRow:
     """The trends table's row for ``trend``."""
     p50, p99 = trend.p50[-1], trend.p99[-1]
-    history = trend.p99 if any(v is not None for v in trend.p99) else trend.duration_ms
     return TrendRow(
         suite=trend.suite,
         case=trend.case,
@@ -198,29 +185,7 @@ def trend_row(trend: CaseTrend) -> TrendRow:
         success=f"{trend.success_rate * 100:.0f}%",
         p50="" if p50 is None else f"{p50:.3g}",
         p99="" if p99 is None else f"{p99:.3g}",
-        spark=sparkline(list(history)),
-        statuses="".join("." if s == "passed" else s[:1].upper() for s in trend.statuses),
+        spark=trend_sparkline(trend),
+        statuses=status_letters(trend),
         flags=tuple(trend.flags),
     )
-
-
-def trend_chart(trend: CaseTrend) -> TrendChart:
-    """p50 and p99 of ``trend`` run after run (its duration when it has no latencies)."""
-
-    def points(values: Sequence[float | None]) -> tuple[tuple[float, float], ...]:
-        return tuple((float(n), v) for n, v in enumerate(values, 1) if v is not None)
-
-    lines = [
-        svg.Line(name="p50", points=points(trend.p50), colour="blue"),
-        svg.Line(name="p99", points=points(trend.p99), colour="orange"),
-    ]
-    if not any(line.points for line in lines):
-        lines = [svg.Line(name="duration", points=points(trend.duration_ms), colour="blue")]
-    chart = svg.line_chart(
-        [line for line in lines if line.points],
-        title=f"{trend.suite} {trend.case}",
-        x_label="run (oldest → newest)",
-        y_label="ms",
-    )
-    # svg.line_chart escapes every label it writes
-    return TrendChart(title=f"{trend.suite} — {trend.case}", flags=tuple(trend.flags), chart=Markup(chart))
