@@ -9,7 +9,6 @@ on the command line or in the environment are written as ``${env:NAME}`` referen
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
@@ -18,9 +17,11 @@ from mcpctl.cli.handler import EXIT_OK, run_async
 from mcpctl.cli.target import target_of
 from mcpctl.engine.init.author import InitRequest, InitResult, init_server
 from mcpctl.engine.safety import level_of
+from mcpctl.engine.targets import target_for
 from mcpctl.mcp.client import HttpTarget, ServerTarget, StdioTarget
 from mcpctl.mcp.jsonrpc import JSONValue
 from mcpctl.mock import builtin
+from mcpctl.spec.model import MockServerRef, Source
 
 SECRET_WORDS: Final = ("authorization", "cookie", "token", "key", "secret", "password", "auth")
 """Header and environment names whose values are written as ``${env:NAME}``, never as given."""
@@ -76,9 +77,9 @@ def reached(conn: Mapping[str, Any], directory: Path) -> tuple[ServerTarget, dic
         if server.startswith(builtin.PREFIX):
             builtin.path_of(server)  # an unknown bundled mock is a usage error naming the known ones
         mock = spec if server.startswith(builtin.PREFIX) else _relative(spec, directory)
-        # served by mcpctl itself over stdio, as a `mock:` server is when the suite runs
-        command = (sys.executable, "-m", "mcpctl", "mock", "serve", spec)
-        return StdioTarget(command=command), {"mock": mock}, server
+        # served by mcpctl itself over stdio, exactly as the written `mock:` server is when the suite runs
+        where = Source(path="<command line>", line=0, column=0)
+        return target_for(MockServerRef(name=server, spec=spec, source=where)), {"mock": mock}, server
     target = target_of(conn)
     servers_file = conn.get("servers_file")
     if isinstance(server, str) and servers_file and not server.startswith(("http://", "https://")):
